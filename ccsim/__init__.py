@@ -1,0 +1,33 @@
+"""ccsim: a discrete-event contact-center simulator.
+
+Describe a center in a scenario file, run it, and read its KPIs with confidence intervals::
+
+    import ccsim
+    scenario = ccsim.load_scenario("scenarios/retail_bank_day.yaml")
+    result = ccsim.run(scenario, reps=10)
+    result.summary()          # mean and 95% CI of every KPI
+    result.intervals          # one row per replication x interval
+    result.contacts           # one row per contact
+    ccsim.erlang.erlang_a(600, 180, 32, patience_seconds=120)   # the analytic reference
+"""
+
+__version__ = "0.1.0"
+
+from . import erlang
+from .errors import ScenarioError
+from .records import Outcome
+from .results import RunResult
+from .runner import run, simulate
+from .scenario import Scenario, load_scenario
+
+__all__ = [
+    "__version__",
+    "erlang",
+    "load_scenario",
+    "run",
+    "simulate",
+    "Outcome",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+]

@@ -1,0 +1,202 @@
+"""The ``ccsim`` command: a thin layer over the Python API.
+
+``ccsim run scenarios/erlang_a.yaml --reps 20`` is ``ccsim.run(load_scenario(...), reps=20)``
+with a table printed; ``ccsim check`` validates a file and says what is in it; ``ccsim
+erlang`` prints the analytic Erlang C / Erlang A values a planner knows from their calculator.
+Bad input of any kind ends with one message per problem on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import erlang as erlang_mod
+from .errors import ScenarioError
+from .results import RunResult
+from .runner import run as run_scenario
+from .scenario import Scenario, load_scenario
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="ccsim: simulate a contact center and read its KPIs with confidence intervals.",
+)
+out = Console()
+err = Console(stderr=True)
+
+RATES = {"abandon_rate", "p_wait", "service_level"}
+
+
+def _fail(messages: list[str]) -> typer.Exit:
+    for message in messages:
+        err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        raise _fail(str(exc).splitlines()) from None
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
+    reps: Annotated[int, typer.Option(min=1, help="replications (independent simulated days)")] = 10,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="seed; default: the scenario's")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object to stdout")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="write tables (Parquet) and the resolved scenario here")] = None,
+    overwrite: Annotated[bool, typer.Option(help="allow --out to replace results already in the folder")] = False,
+) -> None:
+    """Run a scenario and print its KPIs with 95% confidence intervals."""
+    scenario = _load(file)
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise _fail([f"--out: {out_dir} exists and is not a folder"])
+    result = _run_with_progress(scenario, reps, seed, show=not as_json and err.is_terminal)
+    if out_dir is not None:
+        try:
+            result.write(out_dir, overwrite=overwrite)
+        except FileExistsError as exc:
+            raise _fail([f"--out: {exc}"]) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_json_dict(), allow_nan=False))
+        return
+    _print_run(result)
+    if out_dir is not None:
+        out.print(f"results written to {out_dir}/")
+
+
+def _run_with_progress(scenario: Scenario, reps: int, seed: Optional[int], show: bool) -> RunResult:
+    if not show:
+        return run_scenario(scenario, reps=reps, seed=seed)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(f"{scenario.name}: replications", total=reps)
+        return run_scenario(scenario, reps=reps, seed=seed,
+                            progress=lambda done, total: progress.update(task, completed=done))
+
+
+def _fmt(kpi: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kpi in RATES or kpi == "occupancy":
+        return f"{100 * value:.1f}%"
+    if kpi.endswith("_seconds"):
+        return f"{value:.1f} s"
+    return f"{value:,.1f}"
+
+
+def _print_run(result: RunResult) -> None:
+    s = result.scenario
+    table = Table(title=f"{s.name} — {result.replications} replications, seed {result.seed}"
+                  f" (KPIs after {s.horizon.warmup_minutes:g} min warm-up)")
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    for kpi, row in result.summary().iterrows():
+        ci = "–" if math.isnan(row.ci_low) else f"{_fmt(kpi, row.ci_low)} … {_fmt(kpi, row.ci_high)}"
+        table.add_row(kpi, _fmt(kpi, row["mean"]), ci)
+    out.print(table)
+    pools = Table(title="pools")
+    for column in ("pool", "occupancy", "95% CI", "staffed hours", "handled"):
+        pools.add_column(column, justify="left" if column == "pool" else "right")
+    summary = result.pool_summary().set_index(["pool", "kpi"])
+    for pool in s.pools:
+        occ = summary.loc[(pool.name, "occupancy")]
+        ci = "–" if math.isnan(occ.ci_low) else f"{_fmt('occupancy', occ.ci_low)} … {_fmt('occupancy', occ.ci_high)}"
+        pools.add_row(pool.name, _fmt("occupancy", occ["mean"]), ci,
+                      f"{summary.loc[(pool.name, 'staffed_hours')]['mean']:,.1f}",
+                      f"{summary.loc[(pool.name, 'handled')]['mean']:,.1f}")
+    out.print(pools)
+    rate = result.simulated_contacts / result.simulation_seconds if result.simulation_seconds else float("nan")
+    out.print(f"simulated {result.simulated_contacts:,} contacts in {result.simulation_seconds:.2f} s "
+              f"({rate:,.0f} contacts/s)", style="dim")
+
+
+@app.command()
+def check(file: Annotated[Path, typer.Argument(help="scenario file (YAML)")]) -> None:
+    """Validate a scenario and say what it contains."""
+    s = _load(file)
+    rates = s.rates_per_hour()
+    hours = s.interval_seconds / 3600
+    out.print(f"[bold]{s.name}[/]: valid scenario ({file})")
+    out.print(f"  horizon: {s.horizon.hours:g} h from {s.horizon.start} in {s.n_intervals} intervals of "
+              f"{s.horizon.interval_minutes:g} min; warm-up {s.horizon.warmup_minutes:g} min; seed {s.seed}; "
+              f"{'callers still in the center at the end are served' if s.horizon.drain else 'hard stop at the end'}")
+    peak = int(np.argmax(rates))
+    out.print(f"  arrivals: {rates.sum() * hours:,.0f} expected contacts; peak {rates[peak]:,.0f}/h at "
+              f"{s.interval_labels()[peak]}")
+    for g in s.segments:
+        patience = f"patience mean {g.patience.mean:.0f} s ({g.patience.dist})" if g.patience else "never abandons"
+        out.print(f"  segment {g.name}: {100 * g.share:.0f}%, {patience}")
+    for i in s.intents:
+        out.print(f"  intent {i.name}: {100 * i.share:.0f}%, skill {i.skill}, handle time mean "
+                  f"{i.handle_time.mean:.0f} s ({i.handle_time.dist})")
+    for p in s.pools:
+        staff = s.staffing(p)
+        skills = ", ".join(r.skill if not r.after else f"{r.skill} (overflow after {r.after:g} s)" for r in p.skills)
+        out.print(f"  pool {p.name}: {staff.min()}–{staff.max()} agents, {staff.sum() * hours:,.0f} agent-hours; "
+                  f"skills: {skills}")
+    load = rates * sum(i.share * i.handle_time.mean for i in s.intents) / 3600
+    agents = np.sum([s.staffing(p) for p in s.pools], axis=0)
+    short = [s.interval_labels()[k] for k in range(s.n_intervals) if load[k] >= agents[k] and load[k] > 0]
+    out.print(f"  offered load at the peak: {load[peak]:.1f} Erlangs for {agents[peak]} agents")
+    if short:
+        out.print(f"  [yellow]note:[/] offered load reaches the staffing in {len(short)} interval(s) "
+                  f"(first {short[0]}): callers will queue until they abandon")
+
+
+@app.command()
+def erlang(
+    rate_per_hour: Annotated[float, typer.Option(help="arrivals per hour (> 0)")],
+    aht: Annotated[float, typer.Option(help="mean handle time, seconds (> 0)")],
+    agents: Annotated[int, typer.Option(min=1, help="agents")],
+    patience: Annotated[Optional[float], typer.Option(help="mean patience, seconds (> 0; Erlang A); omit for Erlang C")] = None,
+    sl_seconds: Annotated[float, typer.Option(min=0, help="service-level threshold, seconds")] = 20.0,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Analytic Erlang C (no patience) or Erlang A values for one queue."""
+    bad = [f"--{name}: must be > 0, got {value:g}" for name, value in
+           (("rate-per-hour", rate_per_hour), ("aht", aht), ("patience", patience))
+           if value is not None and not value > 0]
+    if bad:
+        raise _fail(bad)
+    try:
+        if patience is None:
+            result = erlang_mod.erlang_c(rate_per_hour, aht, agents, sl_seconds)
+        else:
+            result = erlang_mod.erlang_a(rate_per_hour, aht, agents, patience, sl_seconds)
+    except ValueError as exc:
+        raise _fail([str(exc)]) from None
+    if as_json:
+        typer.echo(json.dumps(result.as_dict()))
+        return
+    title = "Erlang C (M/M/n)" if patience is None else f"Erlang A (M/M/n+M, patience {patience:g} s)"
+    table = Table(title=f"{title}: {rate_per_hour:g}/h, AHT {aht:g} s, {agents} agents")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    for key, value in result.as_dict().items():
+        if key != "model":
+            table.add_row(key, f"{value:.2f} Erlangs" if key == "offered_load" else _fmt(key, value))
+    out.print(table)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""KPIs: the numbers a planner reads, computed from the records of one replication.
+
+"Of the 600 callers between 10:00 and 10:30, how many waited, how long, how many hung up, and
+how busy were the agents?" Every definition here is the one in DESIGN.md:
+
+- arrivals: contacts that entered the center; offered: contacts that reached a queue;
+  answered, abandoned: of those offered.
+- wait: time from joining the queue to being answered or hanging up.
+- abandon_rate = abandoned / offered; short abandons (wait under ``short_abandon_seconds``)
+  are counted separately as ``short_abandons`` and stay in ``abandoned``.
+- p_wait = offered contacts that waited at all / offered.
+- asa_seconds = mean wait of answered contacts; mean_wait_seconds = mean wait of all offered.
+- service_level = answered within ``service_level_seconds`` / offered.
+- aht_seconds = mean handle time of contacts whose service ended.
+- occupancy of a pool = busy agent time / agent time present (staffing plus the overtime of
+  agents finishing a call after their shift).
+
+Contacts are counted in the interval they arrived in; contacts that arrived during the
+warm-up are left out of the replication's KPIs. Agent time is counted from the end of the
+warm-up to the end of the horizon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .records import ContactRecords, Outcome, PresenceRecords, WorkRecords
+from .scenario import Scenario
+
+#: Contact KPIs, in the order they are reported.
+CONTACT_KPIS = (
+    "arrivals",
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandons",
+    "in_system",
+    "abandon_rate",
+    "p_wait",
+    "asa_seconds",
+    "mean_wait_seconds",
+    "service_level",
+    "aht_seconds",
+)
+
+#: Pool KPIs, per pool.
+POOL_KPIS = ("staffed_hours", "present_hours", "busy_hours", "occupancy", "handled")
+
+
+def contact_kpis(
+    records: ContactRecords, scenario: Scenario, group: np.ndarray, n_groups: int, end_time: float
+) -> dict[str, np.ndarray]:
+    """Contact KPIs per group (e.g. per arrival interval); contacts with group -1 are left out.
+
+    Args:
+        records: the contacts of one replication.
+        scenario: for the service-level and short-abandon thresholds.
+        group: the group of each contact, 0..n_groups-1, or -1 to leave it out.
+        n_groups: the number of groups.
+        end_time: when the simulation stopped: the wait of a caller still waiting ends there.
+    """
+    c = records.columns()
+    keep = group >= 0
+    g = group[keep]
+    join, answer, end = c["queue_join"][keep], c["answer"][keep], c["end"][keep]
+    outcome = c["outcome"][keep]
+    offered = ~np.isnan(join)
+    answered = ~np.isnan(answer)
+    abandoned = outcome == Outcome.ABANDONED
+    handled = outcome == Outcome.ANSWERED
+    with np.errstate(invalid="ignore"):
+        wait = np.where(answered, answer, np.where(np.isnan(end), end_time, end)) - join
+        wait = np.where(offered, wait, 0.0)
+        handle = np.where(handled, end - answer, 0.0)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(g[mask], minlength=n_groups).astype(float)
+
+    def total(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(g[mask], weights=values[mask], minlength=n_groups)
+
+    n_offered = count(offered)
+    n_answered = count(answered)
+    n_handled = count(handled)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "arrivals": count(np.ones(len(g), bool)),
+            "offered": n_offered,
+            "answered": n_answered,
+            "abandoned": count(abandoned),
+            "short_abandons": count(abandoned & (wait < scenario.short_abandon_seconds)),
+            "in_system": count(outcome == Outcome.IN_SYSTEM),
+            "abandon_rate": count(abandoned) / n_offered,
+            "p_wait": count(offered & (wait > 0)) / n_offered,
+            "asa_seconds": total(wait, answered) / n_answered,
+            "mean_wait_seconds": total(wait, offered) / n_offered,
+            "service_level": count(answered & (wait <= scenario.service_level_seconds + 1e-9)) / n_offered,
+            "aht_seconds": total(handle, handled) / n_handled,
+        }
+
+
+def step_cumulative(times: np.ndarray, deltas: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """∫₀ˣ f for each x in ``points``, where f jumps by ``deltas[j]`` at ``times[j]`` (f = 0 before).
+
+    Used for agent time: f is the number of agents present (or busy) at each moment.
+    """
+    points = np.asarray(points, dtype=float)
+    if len(times) == 0:
+        return np.zeros_like(points)
+    order = np.argsort(times, kind="stable")
+    t = np.asarray(times, dtype=float)[order]
+    level = np.cumsum(np.asarray(deltas, dtype=float)[order])
+    at_t = np.concatenate([[0.0], np.cumsum(np.diff(t) * level[:-1])])  # integral up to t[j]
+    j = np.searchsorted(t, points, side="right") - 1
+    jc = np.clip(j, 0, None)
+    return np.where(j >= 0, at_t[jc] + level[jc] * (points - t[jc]), 0.0)
+
+
+def pool_time(
+    work: WorkRecords, presence: PresenceRecords, n_pools: int, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative busy and present agent-seconds of each pool at ``points`` (shape pools x points)."""
+    busy = np.empty((n_pools, len(points)))
+    present = np.empty((n_pools, len(points)))
+    w_pool = np.frombuffer(work.pool, dtype=np.int16)
+    w_start = np.frombuffer(work.start, dtype=float)
+    w_end = np.frombuffer(work.end, dtype=float)
+    p_pool = np.frombuffer(presence.pool, dtype=np.int16)
+    p_time = np.frombuffer(presence.time, dtype=float)
+    p_delta = np.frombuffer(presence.delta, dtype=np.int32)
+    for p in range(n_pools):
+        mine = w_pool == p
+        times = np.concatenate([w_start[mine], w_end[mine]])
+        deltas = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum())])
+        busy[p] = step_cumulative(times, deltas, points)
+        here = p_pool == p
+        present[p] = step_cumulative(p_time[here], p_delta[here], points)
+    return busy, present

@@ -1,0 +1,182 @@
+"""The result of a run: tables for a notebook, a summary with confidence intervals, files.
+
+What a planner takes away from "run the bank's Monday ten times": one row of KPIs per
+simulated day (``kpis``), the same per half hour (``intervals``), agent time per pool
+(``pools``, ``pool_intervals``), every contact (``contacts``), and ``summary()`` — the mean of
+each KPI with its 95% confidence interval. ``write(folder)`` saves it all as Parquet beside
+the resolved scenario, each file written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .kpis import CONTACT_KPIS
+from .scenario import Scenario
+from .stats import summarize
+
+if TYPE_CHECKING:
+    from .runner import Replication
+
+#: The KPIs of a run summary, in the order they are shown.
+RUN_KPIS = (*CONTACT_KPIS, "agent_cost")
+POOL_SUMMARY_KPIS = ("occupancy", "staffed_hours", "busy_hours", "handled")
+INTERVAL_SUMMARY_KPIS = ("arrivals", "offered", "abandon_rate", "asa_seconds", "service_level", "staffed")
+
+#: Files a run writes into its output folder (``write`` refuses to overwrite them unasked).
+RUN_FILES = ("scenario.yaml", "summary.json", "kpis.parquet", "intervals.parquet", "pools.parquet",
+             "pool_intervals.parquet", "contacts.parquet")
+
+
+@dataclass
+class RunResult:
+    """Replications of one scenario: per-replication tables and their summaries."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    kpis: pd.DataFrame
+    intervals: pd.DataFrame
+    pools: pd.DataFrame
+    pool_intervals: pd.DataFrame
+    contacts: pd.DataFrame | None
+    simulated_contacts: int
+    simulation_seconds: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_replications(cls, scenario: Scenario, seed: int, reps: list["Replication"],
+                          started: float, finished: float) -> "RunResult":
+        reps = sorted(reps, key=lambda r: r.replication)
+        kpis = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in reps])
+        contacts = [r.contacts for r in reps if r.contacts is not None]
+        from . import __version__
+
+        return cls(
+            scenario=scenario,
+            seed=seed,
+            replications=len(reps),
+            kpis=kpis,
+            intervals=pd.concat([r.intervals for r in reps], ignore_index=True),
+            pools=pd.concat([r.pools for r in reps], ignore_index=True),
+            pool_intervals=pd.concat([r.pool_intervals for r in reps], ignore_index=True),
+            contacts=pd.concat(contacts, ignore_index=True) if contacts else None,
+            simulated_contacts=sum(r.n_contacts for r in reps),
+            simulation_seconds=sum(r.seconds for r in reps),
+            meta={
+                "ccsim_version": __version__,
+                "scenario": scenario.name,
+                "seed": seed,
+                "replications": len(reps),
+                "started": _iso(started),
+                "finished": _iso(finished),
+            },
+        )
+
+    # -- summaries ------------------------------------------------------------------------------
+
+    def summary(self) -> pd.DataFrame:
+        """Mean and 95% CI of every KPI over replications; one row per KPI."""
+        return summarize(self.kpis, list(RUN_KPIS)).set_index("kpi")
+
+    def pool_summary(self) -> pd.DataFrame:
+        """Mean and 95% CI of each pool's occupancy, hours and contacts handled."""
+        return summarize(self.pools, list(POOL_SUMMARY_KPIS), by=["pool"])
+
+    def interval_summary(self) -> pd.DataFrame:
+        """Mean and 95% CI of the main KPIs per interval (rows: interval × KPI)."""
+        return summarize(self.intervals, list(INTERVAL_SUMMARY_KPIS), by=["interval", "start"])
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The summary as plain data: ``{"scenario", "replications", "kpis", "pools", ...}``."""
+        summary = self.summary()
+        kpis = {k: _triple(summary.loc[k]) for k in summary.index}
+        pools: dict[str, dict[str, Any]] = {}
+        for row in self.pool_summary().itertuples(index=False):
+            pools.setdefault(row.pool, {})[row.kpi] = _triple(row)
+        return {
+            "scenario": self.scenario.name,
+            "replications": self.replications,
+            "seed": self.seed,
+            "kpis": kpis,
+            "pools": pools,
+        }
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def write(self, folder: str | Path, overwrite: bool = False) -> Path:
+        """Write the resolved scenario, the summary and every table into ``folder``.
+
+        Each file is written to a temporary name and renamed, so an interrupted write leaves
+        either the old file or the new one, never half of one.
+
+        Raises:
+            FileExistsError: if the folder already holds run files and ``overwrite`` is False.
+        """
+        folder = Path(folder)
+        existing = [name for name in RUN_FILES if (folder / name).exists()]
+        if existing and not overwrite:
+            raise FileExistsError(
+                f"{folder} already holds results ({', '.join(existing)}); choose another folder "
+                "or pass --overwrite"
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "scenario.yaml", self.scenario.to_yaml())
+        atomic_write_text(folder / "summary.json",
+                          json.dumps({**self.meta, **self.to_json_dict()}, indent=2, default=_json_default))
+        tables = {"kpis": self.kpis, "intervals": self.intervals, "pools": self.pools,
+                  "pool_intervals": self.pool_intervals}
+        if self.contacts is not None:
+            tables["contacts"] = self.contacts
+        for name, frame in tables.items():
+            atomic_write_parquet(folder / f"{name}.parquet", frame)
+        return folder
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def _atomic(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _triple(row: Any) -> dict[str, float | None]:
+    get = row.get if isinstance(row, pd.Series) else lambda k: getattr(row, k)
+    return {k: _clean(get(k)) for k in ("mean", "ci_low", "ci_high")}
+
+
+def _clean(x: Any) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _json_default(x: Any) -> Any:
+    if hasattr(x, "item"):
+        return x.item()
+    raise TypeError(f"not JSON serialisable: {type(x)}")
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="seconds")

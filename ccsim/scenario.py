@@ -1,0 +1,390 @@
+"""The scenario: a validated, immutable description of one contact center.
+
+A scenario says who calls (arrival rates per interval, caller segments and how patient they
+are), about what (intents, each needing a skill and taking some handle time), and who answers
+(agent pools with their skills and their staffing per interval). For example a bank that
+expects 600 calls an hour, all about general questions, answered by 32 agents::
+
+    name: erlang-a
+    seed: 1
+    horizon: {hours: 24, interval_minutes: 30, warmup_minutes: 60}
+    service_level_seconds: 20
+    arrivals: {rate_per_hour: 600}
+    segments:
+      - {name: all, share: 1.0, patience: {dist: exponential, mean: 120}}
+    intents:
+      - {name: general, share: 1.0, skill: general, handle_time: {dist: exponential, mean: 180}}
+    pools:
+      - {name: agents, agents: 32, skills: [general]}
+
+The scenario is checked once, when it is loaded; every later stage (the engine, the KPIs, the
+CLI) reads it and never changes it. The model of a replication is assembled from it afresh.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .distributions import DIST_KINDS, Distribution
+from .errors import ScenarioError, format_path
+
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
+
+
+def _per_interval(integer: bool) -> BeforeValidator:
+    """A value that is either one number for the whole horizon or a list with one per interval."""
+    kind = "a whole number" if integer else "a number"
+
+    def check_one(value: Any) -> float | int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise PydanticCustomError(
+                "per_interval", f"must be {kind} >= 0, or a list of them (one per interval)"
+            )
+        if integer and value != int(value):
+            raise PydanticCustomError("per_interval", f"must be {kind} >= 0, got {value!r}")
+        if not math.isfinite(value) or value < 0:
+            raise PydanticCustomError("per_interval", f"must be {kind} >= 0, got {value!r}")
+        return int(value) if integer else float(value)
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            if not value:
+                raise PydanticCustomError("per_interval", "an empty list; give one value per interval")
+            return [check_one(v) for v in value]
+        return check_one(value)
+
+    return BeforeValidator(validate)
+
+
+PerIntervalRate = Annotated[float | list[float], _per_interval(integer=False)]
+PerIntervalCount = Annotated[int | list[int], _per_interval(integer=True)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Horizon(_Model):
+    """How long the simulated day is and how it is cut into planning intervals."""
+
+    hours: float = Field(gt=0, le=24 * 366)
+    interval_minutes: float = Field(default=60, gt=0)
+    warmup_minutes: float = Field(default=0, ge=0)
+    start: str = Field(default="00:00", description="clock time of the first interval, HH:MM")
+    drain: bool = Field(
+        default=True,
+        description="after the horizon no one new arrives, but callers in the center are served",
+    )
+
+    @field_validator("start")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value):
+            raise PydanticCustomError("clock", "must be a clock time HH:MM, e.g. '08:00'")
+        return value
+
+
+class Arrivals(_Model):
+    rate_per_hour: PerIntervalRate
+
+
+class Segment(_Model):
+    """A group of callers with the same behaviour (e.g. 'retail', 'premium')."""
+
+    name: Name
+    share: float = Field(gt=0, le=1)
+    patience: Distribution | None = Field(
+        default=None, description="time a caller waits in queue before hanging up; none = forever"
+    )
+
+
+class Intent(_Model):
+    """What a caller wants (e.g. 'card_blocked'), the skill it needs and how long it takes."""
+
+    name: Name
+    share: float = Field(gt=0, le=1)
+    skill: Name
+    handle_time: Distribution
+
+
+def _skill_route(value: Any) -> Any:
+    return {"skill": value} if isinstance(value, str) else value
+
+
+class SkillRoute(_Model):
+    """A skill of a pool; ``after`` > 0 makes the pool an overflow for that skill's queue."""
+
+    skill: Name
+    after: float = Field(
+        default=0, ge=0, description="seconds a contact must have waited before this pool takes it"
+    )
+
+
+class Pool(_Model):
+    """A group of interchangeable agents with the same skills and staffing plan."""
+
+    name: Name
+    agents: PerIntervalCount
+    skills: list[Annotated[SkillRoute, BeforeValidator(_skill_route)]] = Field(min_length=1)
+    cost_per_hour: float = Field(default=0, ge=0)
+
+
+class Scenario(_Model):
+    """One contact center, validated. Build it with :func:`load_scenario`."""
+
+    name: Name
+    seed: int = Field(default=0, ge=0)
+    horizon: Horizon
+    service_level_seconds: float = Field(default=20, ge=0)
+    short_abandon_seconds: float = Field(default=0, ge=0)
+    arrivals: Arrivals
+    segments: list[Segment] = Field(min_length=1)
+    intents: list[Intent] = Field(min_length=1)
+    pools: list[Pool] = Field(min_length=1)
+
+    # Derived quantities the engine and the KPIs share.
+    @property
+    def interval_seconds(self) -> float:
+        return self.horizon.interval_minutes * 60.0
+
+    @property
+    def horizon_seconds(self) -> float:
+        return self.horizon.hours * 3600.0
+
+    @property
+    def warmup_seconds(self) -> float:
+        return self.horizon.warmup_minutes * 60.0
+
+    @property
+    def n_intervals(self) -> int:
+        return round(self.horizon_seconds / self.interval_seconds)
+
+    def rates_per_hour(self) -> np.ndarray:
+        """Arrival rate in each interval."""
+        return _expand(self.arrivals.rate_per_hour, self.n_intervals, float)
+
+    def staffing(self, pool: Pool) -> np.ndarray:
+        """Agents scheduled in each interval for ``pool``."""
+        return _expand(pool.agents, self.n_intervals, np.int64)
+
+    def interval_labels(self) -> list[str]:
+        """Clock time at the start of each interval, e.g. ``'08:30'`` (``'d2 08:30'`` after a day)."""
+        hh, mm = (int(x) for x in self.horizon.start.split(":"))
+        labels = []
+        for k in range(self.n_intervals):
+            minutes = hh * 60 + mm + k * self.horizon.interval_minutes
+            day, rest = divmod(int(round(minutes)), 24 * 60)
+            label = f"{rest // 60:02d}:{rest % 60:02d}"
+            labels.append(label if day == 0 else f"d{day + 1} {label}")
+        return labels
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved scenario (defaults filled in) as plain data, loadable again."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+def _expand(value: float | int | list, n: int, dtype: Any) -> np.ndarray:
+    if isinstance(value, list):
+        return np.asarray(value, dtype=dtype)
+    return np.full(n, value, dtype=dtype)
+
+
+def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
+    """Read and validate a scenario from a YAML file or a dict (e.g. built in a notebook).
+
+    Raises:
+        ScenarioError: with one ``(path, message)`` per problem found.
+    """
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, Mapping):
+        return validate_scenario(source)
+    path = Path(source)
+    return validate_scenario(read_yaml(path), source=str(path))
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file (safe_load only), turning every failure into a ScenarioError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([("(file)", "no such file")], source=str(path)) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError([("(file)", f"cannot be read: {exc}")], source=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([(where, f"not valid YAML: {problem}")], source=str(path)) from None
+
+
+def validate_scenario(data: Any, source: str | None = None) -> Scenario:
+    """Validate plain data (as read from YAML) into a Scenario."""
+    if not isinstance(data, Mapping):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError([("(top level)", f"a scenario must be a mapping of keys, got {got}")], source)
+    try:
+        scenario = Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ScenarioError(pydantic_problems(exc, Scenario), source) from None
+    problems = _cross_checks(scenario)
+    if problems:
+        raise ScenarioError(problems, source)
+    return scenario
+
+
+def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
+    """Rules that involve more than one field."""
+    problems: list[tuple[str, str]] = []
+    n_exact = s.horizon_seconds / s.interval_seconds
+    if abs(n_exact - round(n_exact)) > 1e-9 or round(n_exact) < 1:
+        problems.append(
+            (
+                "horizon.interval_minutes",
+                f"{s.horizon.interval_minutes:g} min does not divide the horizon of "
+                f"{s.horizon.hours:g} h into whole intervals",
+            )
+        )
+        return problems  # per-interval checks below need a whole number of intervals
+    if s.warmup_seconds >= s.horizon_seconds:
+        problems.append(
+            ("horizon.warmup_minutes", f"{s.horizon.warmup_minutes:g} min must be shorter than the horizon")
+        )
+    n = s.n_intervals
+
+    def check_length(path: str, value: Any) -> None:
+        if isinstance(value, list) and len(value) != n:
+            problems.append(
+                (
+                    path,
+                    f"has {len(value)} values; the horizon has {n} intervals of "
+                    f"{s.horizon.interval_minutes:g} min (give one value per interval, or one number)",
+                )
+            )
+
+    check_length("arrivals.rate_per_hour", s.arrivals.rate_per_hour)
+    for key in ("segments", "intents", "pools"):
+        items = getattr(s, key)
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if item.name in seen:
+                problems.append((f"{key}[{i}].name", f"'{item.name}' is already the name of {key}[{seen[item.name]}]"))
+            seen.setdefault(item.name, i)
+    for key in ("segments", "intents"):
+        total = sum(item.share for item in getattr(s, key))
+        if abs(total - 1.0) > 1e-6:
+            problems.append((key, f"shares sum to {total:g}; they must sum to 1"))
+    served = {route.skill for pool in s.pools for route in pool.skills}
+    for i, intent in enumerate(s.intents):
+        if intent.skill not in served:
+            problems.append(
+                (
+                    f"intents[{i}].skill",
+                    f"'{intent.skill}' is not served by any pool (pools serve: {', '.join(sorted(served))})",
+                )
+            )
+    for i, pool in enumerate(s.pools):
+        check_length(f"pools[{i}].agents", pool.agents)
+        skills = [route.skill for route in pool.skills]
+        for j, skill in enumerate(skills):
+            if skill in skills[:j]:
+                problems.append((f"pools[{i}].skills[{j}]", f"skill '{skill}' is listed twice"))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Turning pydantic's errors into one line per problem with the path in the file.
+
+
+def pydantic_problems(exc: ValidationError, root: type[BaseModel]) -> list[tuple[str, str]]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        raw = list(err["loc"])
+        loc = [p for p in raw if not _is_union_tag(p)]
+        path = format_path(loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(root, raw[:-1])
+            hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+            message = f"unknown key{hint}"
+        elif kind == "missing":
+            message = "is required"
+        elif kind == "union_tag_invalid":
+            message = f"unknown distribution '{err['ctx']['tag']}'; allowed: {', '.join(DIST_KINDS)}"
+        elif kind == "union_tag_not_found":
+            message = f"needs a 'dist' key, one of: {', '.join(DIST_KINDS)}"
+        else:
+            message = err["msg"]
+            if message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
+            if kind not in ("per_interval", "value_error", "clock") and "input" in err:
+                message += f" (got {err['input']!r})"
+        problems.append((path, message))
+    return problems
+
+
+def _is_union_tag(part: str | int) -> bool:
+    return isinstance(part, str) and (part in DIST_KINDS or part.startswith("function-"))
+
+
+def _allowed_keys(root: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """Keys (as written in the file) of the model at ``loc`` below ``root``; [] if unknown.
+
+    ``loc`` is pydantic's raw location, where a distribution's tag names which model it is.
+    """
+    candidates: list[Any] = [root]
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if _is_union_tag(part):
+            candidates = [m for m in candidates if _literal_tag(m) == part]
+            continue
+        if len(candidates) != 1:
+            return []
+        fields = candidates[0].model_fields
+        field = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if field is None:
+            return []
+        candidates = _models_in(field.annotation)
+    if len(candidates) != 1:
+        return []
+    return [f.alias or name for name, f in candidates[0].model_fields.items()]
+
+
+def _literal_tag(model: Any) -> Any:
+    field = model.model_fields.get("dist")
+    args = typing.get_args(field.annotation) if field else ()
+    return args[0] if args else None
+
+
+def _is_model(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
+def _models_in(annotation: Any) -> list[Any]:
+    """The pydantic models inside ``list[X]``, ``X | None``, ``Annotated[Union[...], ...]``."""
+    if _is_model(annotation):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
