@@ -41,6 +41,44 @@ _ANSWERED = int(Outcome.ANSWERED)
 _ABANDONED = int(Outcome.ABANDONED)
 
 
+@dataclass(frozen=True)
+class Callers:
+    """Everyone who will call in a replication, one entry per contact, in arrival order.
+
+    Drawn from the named streams by :func:`draw_callers`; a test or a replay of a recorded
+    day may give them explicitly.
+    """
+
+    arrival: np.ndarray
+    segment: np.ndarray
+    intent: np.ndarray
+    patience: np.ndarray  # inf: never hangs up
+    handle_time: np.ndarray
+
+
+def draw_callers(s: Scenario, streams: Streams) -> Callers:
+    """Draw every caller of a replication up front, each quantity from its own stream.
+
+    Changing staffing or routing changes none of these (common random numbers).
+    """
+    times = poisson_arrival_times(s.rates_per_hour(), s.interval_seconds, streams["arrivals"])
+    n = len(times)
+    segment = _pick(np.array([g.share for g in s.segments]), streams["segments"].random(n))
+    intent = _pick(np.array([i.share for i in s.intents]), streams["intents"].random(n))
+    patience = np.full(n, np.inf)
+    u = streams["patience"].random(n)
+    for g, seg in enumerate(s.segments):
+        if seg.patience is not None:
+            mask = segment == g
+            patience[mask] = seg.patience.ppf(u[mask])
+    handle = np.empty(n)
+    u = streams["handle_times"].random(n)
+    for k, spec in enumerate(s.intents):
+        mask = intent == k
+        handle[mask] = spec.handle_time.ppf(u[mask])
+    return Callers(times, segment, intent, patience, handle)
+
+
 @dataclass(eq=False)
 class PoolState:
     """The agents of one pool during a replication."""
@@ -65,14 +103,20 @@ class Center:
         >>> center.records.outcome  # one code per contact
     """
 
-    def __init__(self, scenario: Scenario, streams: Streams):
+    def __init__(self, scenario: Scenario, streams: Streams | None = None, callers: Callers | None = None):
+        if callers is None:
+            if streams is None:
+                raise ValueError("give the replication's streams, or the callers explicitly")
+            callers = draw_callers(scenario, streams)
         self.scenario = scenario
         self.env = simpy.Environment()
         self.records = ContactRecords()
         self.work = WorkRecords()
         self.presence = PresenceRecords()
         self._build_routing(scenario)
-        self._arrival_times = self._draw_callers(scenario, streams)
+        self.records.add_batch(callers.arrival, callers.segment, callers.intent, callers.patience,
+                               callers.handle_time)
+        self._arrival_times = np.asarray(callers.arrival, dtype=float)
         self._state = array("b", bytes(len(self._arrival_times)))
         self._staffing = [scenario.staffing(pool) for pool in scenario.pools]
 
@@ -100,26 +144,6 @@ class Center:
                 else:
                     self._first[k].append(self.pools[p])
         self._intent_skill = [index[intent.skill] for intent in s.intents]
-
-    def _draw_callers(self, s: Scenario, streams: Streams) -> np.ndarray:
-        """Everyone who will call, drawn up front from their own streams (common random numbers)."""
-        times = poisson_arrival_times(s.rates_per_hour(), s.interval_seconds, streams["arrivals"])
-        n = len(times)
-        segment = _pick(np.array([g.share for g in s.segments]), streams["segments"].random(n))
-        intent = _pick(np.array([i.share for i in s.intents]), streams["intents"].random(n))
-        patience = np.full(n, np.inf)
-        u = streams["patience"].random(n)
-        for g, seg in enumerate(s.segments):
-            if seg.patience is not None:
-                mask = segment == g
-                patience[mask] = seg.patience.ppf(u[mask])
-        handle = np.empty(n)
-        u = streams["handle_times"].random(n)
-        for k, spec in enumerate(s.intents):
-            mask = intent == k
-            handle[mask] = spec.handle_time.ppf(u[mask])
-        self.records.add_batch(times, segment, intent, patience, handle)
-        return times
 
     # -- running --------------------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ def erlang_c(rate_per_hour: float, aht_seconds: float, agents: int, sl_seconds: 
     """
     _check(rate_per_hour, aht_seconds, agents)
     lam, mu = rate_per_hour / 3600.0, 1.0 / aht_seconds
-    load = lam / mu
+    load = rate_per_hour * aht_seconds / 3600.0
     if load >= agents:
         raise ValueError(
             f"offered load {load:.2f} Erlangs is not below {agents} agents: without abandonment "
@@ -114,7 +114,7 @@ def erlang_a(
         raise ValueError("patience must be > 0 seconds")
     lam, mu, theta = rate_per_hour / 3600.0, 1.0 / aht_seconds, 1.0 / patience_seconds
     n = agents
-    load = lam / mu
+    load = rate_per_hour * aht_seconds / 3600.0
     rho = lam / (n * mu)
     b = erlang_b(n, load)
     a = gmr_a(n * mu / theta, lam / theta)
