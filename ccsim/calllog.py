@@ -1,0 +1,68 @@
+"""Call logs: reading a real center's call-by-call records to shape a scenario.
+
+A planner who has last year's ACD log wants the scenario to look like their center: how
+many calls arrive in each hour, how long they take, how long callers wait before hanging up.
+This module reads the public "Anonymous Bank" log (an Israeli bank's call center, 1999; Brown
+et al., JASA 2005) — one tab-separated file per month — into one DataFrame, and computes the
+shapes a scenario needs from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_TIMES = ("vru_entry", "vru_exit", "q_start", "q_exit", "ser_start", "ser_exit")
+
+
+def read_anonymous_bank(folder: str | Path) -> pd.DataFrame:
+    """All calls of the Anonymous Bank log in ``folder`` (the ``*.txt`` month files).
+
+    Clock columns become seconds after midnight of the call's date (``*_s``); ``date`` becomes
+    a datetime; PHANTOM rows are kept (``outcome == "PHANTOM"``) for the caller to drop.
+
+    Raises:
+        FileNotFoundError: if the folder holds no month files.
+    """
+    files = sorted(Path(folder).glob("*.txt"))
+    if not files:
+        raise FileNotFoundError(f"no call-log files (*.txt) in {folder}")
+    frame = pd.concat([pd.read_csv(f, sep="\t", dtype=str) for f in files], ignore_index=True)
+    frame.columns = [c.strip() for c in frame.columns]
+    for column in ("customer_id", "priority", "vru_time", "q_time", "ser_time"):
+        frame[column] = pd.to_numeric(frame[column].str.strip(), errors="coerce")
+    for column in ("type", "outcome", "server", "vru+line"):
+        frame[column] = frame[column].str.strip()
+    frame["date"] = pd.to_datetime("19" + frame["date"].str.strip(), format="%Y%m%d")
+    for column in _TIMES:
+        parts = frame[column].str.strip().str.split(":", expand=True).astype(float)
+        frame[f"{column}_s"] = parts[0] * 3600 + parts[1] * 60 + parts[2]
+    return frame
+
+
+def hourly_arrivals(calls: pd.DataFrame, weekdays: tuple[int, ...] = (6, 0, 1, 2, 3)) -> pd.Series:
+    """Mean real calls per hour of day over the given weekdays (Monday = 0; default Sun-Thu)."""
+    real = calls[(calls["outcome"] != "PHANTOM") & calls["date"].dt.day_of_week.isin(weekdays)]
+    hours = (real["vru_entry_s"] // 3600).astype(int)
+    return hours.value_counts().sort_index() / real["date"].nunique()
+
+
+def service_time_shape(calls: pd.DataFrame) -> pd.DataFrame:
+    """Mean, median and coefficient of variation of service time per service type."""
+    served = calls[(calls["outcome"] == "AGENT") & (calls["ser_time"] > 0)]
+    grouped = served.groupby("type")["ser_time"]
+    return pd.DataFrame({"calls": grouped.size(), "mean": grouped.mean(), "median": grouped.median(),
+                         "cv": grouped.std() / grouped.mean()})
+
+
+def mean_patience(calls: pd.DataFrame) -> float:
+    """Mean patience of queued callers under exponential patience: total wait / abandonments.
+
+    Every second waited is a second at risk of hanging up, so the hazard is abandonments per
+    second of waiting (the maximum-likelihood estimate with censoring by service).
+    """
+    queued = calls[calls["q_time"] > 0]
+    abandoned = (queued["outcome"] == "HANG").sum()
+    return float(queued["q_time"].sum() / abandoned) if abandoned else np.inf
