@@ -8,12 +8,14 @@ Describe a center in a scenario file, run it, and read its KPIs with confidence 
     result.summary()          # mean and 95% CI of every KPI
     result.intervals          # one row per replication x interval
     result.contacts           # one row per contact
+    ccsim.compare(scenario, overrides_b=["pools.generalists.agents=24"])   # paired B - A
     ccsim.erlang.erlang_a(600, 180, 32, patience_seconds=120)   # the analytic reference
 """
 
 __version__ = "0.1.0"
 
 from . import erlang
+from .compare import compare
 from .errors import ScenarioError
 from .records import Outcome
 from .results import RunResult
@@ -22,6 +24,7 @@ from .scenario import Scenario, load_scenario
 
 __all__ = [
     "__version__",
+    "compare",
     "erlang",
     "load_scenario",
     "run",

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import erlang as erlang_mod
+from .compare import paired_table
 from .errors import ScenarioError
 from .results import RunResult
 from .runner import run as run_scenario
@@ -44,11 +45,21 @@ def _fail(messages: list[str]) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _load(path: Path) -> Scenario:
+SET_HELP = "change one value: PATH=VALUE, e.g. pools.tier1.agents=28 (repeatable)"
+WORKERS_HELP = "worker processes (default: all cores; 1 runs in this process); results do not depend on it"
+
+
+def _load(path: Path, overrides: Optional[list[str]] = None) -> Scenario:
     try:
-        return load_scenario(path)
+        return load_scenario(path, overrides or ())
     except ScenarioError as exc:
         raise _fail(str(exc).splitlines()) from None
+
+
+def _workers(value: Optional[int]) -> Optional[int]:
+    if value is not None and value < 1:
+        raise _fail([f"--workers: must be at least 1, got {value}"])
+    return value
 
 
 @app.command()
@@ -59,12 +70,15 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object to stdout")] = False,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="write tables (Parquet) and the resolved scenario here")] = None,
     overwrite: Annotated[bool, typer.Option(help="allow --out to replace results already in the folder")] = False,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
+    workers: Annotated[Optional[int], typer.Option(help=WORKERS_HELP)] = None,
 ) -> None:
     """Run a scenario and print its KPIs with 95% confidence intervals."""
-    scenario = _load(file)
+    scenario = _load(file, overrides)
+    workers = _workers(workers)
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise _fail([f"--out: {out_dir} exists and is not a folder"])
-    result = _run_with_progress(scenario, reps, seed, show=not as_json and err.is_terminal)
+    result = _run_with_progress(scenario, reps, seed, workers, show=not as_json and err.is_terminal)
     if out_dir is not None:
         try:
             result.write(out_dir, overwrite=overwrite)
@@ -78,13 +92,14 @@ def run(
         out.print(f"results written to {out_dir}/")
 
 
-def _run_with_progress(scenario: Scenario, reps: int, seed: Optional[int], show: bool) -> RunResult:
+def _run_with_progress(scenario: Scenario, reps: int, seed: Optional[int], workers: Optional[int],
+                       show: bool, keep_contacts: bool = True) -> RunResult:
     if not show:
-        return run_scenario(scenario, reps=reps, seed=seed)
+        return run_scenario(scenario, reps=reps, seed=seed, workers=workers, keep_contacts=keep_contacts)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=reps)
-        return run_scenario(scenario, reps=reps, seed=seed,
+        return run_scenario(scenario, reps=reps, seed=seed, workers=workers, keep_contacts=keep_contacts,
                             progress=lambda done, total: progress.update(task, completed=done))
 
 
@@ -126,9 +141,12 @@ def _print_run(result: RunResult) -> None:
 
 
 @app.command()
-def check(file: Annotated[Path, typer.Argument(help="scenario file (YAML)")]) -> None:
+def check(
+    file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
+) -> None:
     """Validate a scenario and say what it contains."""
-    s = _load(file)
+    s = _load(file, overrides)
     rates = s.rates_per_hour()
     hours = s.interval_seconds / 3600
     out.print(f"[bold]{s.name}[/]: valid scenario ({file})")
@@ -156,6 +174,64 @@ def check(file: Annotated[Path, typer.Argument(help="scenario file (YAML)")]) ->
     if short:
         out.print(f"  [yellow]note:[/] offered load reaches the staffing in {len(short)} interval(s) "
                   f"(first {short[0]}): callers will queue until they abandon")
+
+
+@app.command()
+def compare(
+    file_a: Annotated[Path, typer.Argument(help="scenario A, the baseline (YAML)")],
+    file_b: Annotated[Optional[Path], typer.Argument(help="scenario B; omit to compare A with A plus --set")] = None,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="change B: " + SET_HELP)] = None,
+    reps: Annotated[int, typer.Option(min=2, help="replications of each, paired by replication")] = 10,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="seed both use; default: A's")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object to stdout")] = False,
+    workers: Annotated[Optional[int], typer.Option(help=WORKERS_HELP)] = None,
+) -> None:
+    """Compare B with A on the same callers: paired differences, 95% CIs and verdicts."""
+    if file_b is None and not overrides:
+        raise _fail(["compare needs scenario B, or --set overrides that turn A into B"])
+    a = _load(file_a)
+    b = _load(file_b, overrides) if file_b is not None else _load(file_a, overrides)
+    workers = _workers(workers)
+    seed = a.seed if seed is None else seed
+    show = not as_json and err.is_terminal
+    ra = _run_with_progress(a, reps, seed, workers, show, keep_contacts=False)
+    rb = _run_with_progress(b, reps, seed, workers, show, keep_contacts=False)
+    table = paired_table(ra.kpis, rb.kpis)
+    if as_json:
+        kpis = {row.kpi: {"a": _none(row.a_mean), "b": _none(row.b_mean), "diff": _none(row.diff),
+                          "ci_low": _none(row.ci_low), "ci_high": _none(row.ci_high), "verdict": row.verdict,
+                          "variance_reduction": _none(row.variance_reduction)}
+                for row in table.itertuples(index=False)}
+        typer.echo(json.dumps({"a": a.name, "b": b.name, "replications": reps, "seed": seed, "kpis": kpis},
+                              allow_nan=False))
+        return
+    what = str(file_b) if file_b is not None else f"{file_a} with " + ", ".join(overrides or [])
+    out_table = Table(title=f"B − A, paired over {reps} replications (seed {seed})\nA: {file_a}\nB: {what}")
+    for column in ("KPI", "A", "B", "B − A", "95% CI", "verdict", "CRN variance ÷"):
+        out_table.add_column(column, justify="left" if column in ("KPI", "verdict") else "right")
+    colours = {"better": "green", "worse": "red"}
+    for row in table.itertuples(index=False):
+        ci = "–" if math.isnan(row.ci_low) else f"{_fmt_diff(row.kpi, row.ci_low)} … {_fmt_diff(row.kpi, row.ci_high)}"
+        reduction = "–" if math.isnan(row.variance_reduction) else f"{row.variance_reduction:.1f}"
+        style = colours.get(row.verdict, "")
+        out_table.add_row(row.kpi, _fmt(row.kpi, row.a_mean), _fmt(row.kpi, row.b_mean),
+                          _fmt_diff(row.kpi, row.diff), ci,
+                          f"[{style}]{row.verdict}[/]" if style else row.verdict, reduction)
+    out.print(out_table)
+
+
+def _fmt_diff(kpi: str, value: float) -> str:
+    if math.isnan(value):
+        return "–"
+    if kpi in RATES:
+        return f"{100 * value:+.2f} pts"
+    if kpi.endswith("_seconds"):
+        return f"{value:+.1f} s"
+    return f"{value:+,.1f}"
+
+
+def _none(x: float) -> Optional[float]:
+    return None if x is None or math.isnan(x) else float(x)
 
 
 @app.command()

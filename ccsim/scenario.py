@@ -209,18 +209,36 @@ def _expand(value: float | int | list, n: int, dtype: Any) -> np.ndarray:
     return np.full(n, value, dtype=dtype)
 
 
-def load_scenario(source: str | Path | Mapping[str, Any] | Scenario) -> Scenario:
+def load_scenario(source: str | Path | Mapping[str, Any] | Scenario, overrides: Sequence[str] = ()) -> Scenario:
     """Read and validate a scenario from a YAML file or a dict (e.g. built in a notebook).
+
+    Args:
+        source: a path, a dict, or a Scenario.
+        overrides: ``"PATH=VALUE"`` changes applied before validation (see :mod:`ccsim.overrides`),
+            e.g. ``["pools.tier1.agents=28"]``.
 
     Raises:
         ScenarioError: with one ``(path, message)`` per problem found.
     """
+    from .overrides import apply_overrides
+
     if isinstance(source, Scenario):
-        return source
+        if not overrides:
+            return source
+        source = source.to_dict()
     if isinstance(source, Mapping):
-        return validate_scenario(source)
-    path = Path(source)
-    return validate_scenario(read_yaml(path), source=str(path))
+        data, name = source, None
+    else:
+        data, name = read_yaml(Path(source)), str(source)
+        if not isinstance(data, Mapping):
+            return validate_scenario(data, source=name)
+    if overrides:
+        try:
+            data = apply_overrides(data, overrides)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.problems, source=name) from None
+        name = f"{name} with --set" if name else "--set"
+    return validate_scenario(data, source=name)
 
 
 def read_yaml(path: Path) -> Any:

@@ -22,7 +22,7 @@ REQUIRED_KPIS = {"arrivals", "offered", "answered", "abandoned", "abandon_rate",
 def ccsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     exe = shutil.which("ccsim", path=os.path.dirname(sys.executable)) or shutil.which("ccsim")
     assert exe, "the ccsim entry point is not installed (pip install -e .)"
-    env = {**os.environ, "COLUMNS": "120"}
+    env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
 
 

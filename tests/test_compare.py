@@ -1,0 +1,82 @@
+"""Paired comparisons: verdicts on a case where B is clearly better and one where A = B."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ccsim
+from ccsim.compare import SAME, paired_table, verdict
+
+from .helpers import single_queue
+from .test_cli import assert_clean_error, ccsim as ccsim_cli, small_file
+
+
+@pytest.fixture(scope="module")
+def more_agents() -> pd.DataFrame:
+    base = single_queue(rate=600, agents=31, hours=3, warmup_minutes=30)
+    return ccsim.compare(base, overrides_b=["pools.agents.agents=36"], reps=10).set_index("kpi")
+
+
+def test_more_agents_is_better(more_agents):
+    t = more_agents
+    for kpi in ("abandon_rate", "p_wait", "asa_seconds", "mean_wait_seconds"):
+        assert t.loc[kpi, "verdict"] == "better" and t.loc[kpi, "ci_high"] < 0
+    assert t.loc["service_level", "verdict"] == "better" and t.loc["service_level", "ci_low"] > 0
+    # the same callers came in both: arrivals do not differ at all
+    assert t.loc["arrivals", "diff"] == 0 and t.loc["arrivals", "verdict"] == SAME
+
+
+def test_common_random_numbers_reduce_variance(more_agents):
+    assert more_agents.loc["p_wait", "variance_reduction"] > 2
+    assert more_agents.loc["service_level", "variance_reduction"] > 2
+
+
+def test_identical_scenarios_show_no_difference():
+    base = single_queue(hours=2, warmup_minutes=0)
+    t = ccsim.compare(base, base, reps=4)
+    assert (t["verdict"] == SAME).all()
+    assert (t["diff"].fillna(0) == 0).all()
+
+
+def test_fewer_agents_is_worse():
+    base = single_queue(rate=600, agents=36, hours=3, warmup_minutes=30)
+    t = ccsim.compare(base, overrides_b=["pools.agents.agents=30"], reps=6).set_index("kpi")
+    assert t.loc["service_level", "verdict"] == "worse" and t.loc["abandon_rate", "verdict"] == "worse"
+
+
+def test_verdict_rules():
+    assert verdict("service_level", 0.1, 0.05, 0.15) == "better"
+    assert verdict("asa_seconds", 3.0, 1.0, 5.0) == "worse"
+    assert verdict("asa_seconds", 3.0, -1.0, 5.0) == SAME
+    assert verdict("aht_seconds", 3.0, 1.0, 5.0) == "higher"
+    assert verdict("p_wait", 0.1, np.nan, np.nan) == SAME  # one replication: cannot tell
+    assert verdict("p_wait", np.nan, np.nan, np.nan) == "undefined"
+
+
+def test_paired_by_replication_number():
+    a = pd.DataFrame({"replication": [0, 1, 2], **{k: [1.0, 2.0, 3.0] for k in ccsim.results.RUN_KPIS}})
+    b = a.iloc[::-1].copy()  # same rows in another order: still identical pairs
+    assert (paired_table(a, b)["diff"] == 0).all()
+
+
+def test_compare_needs_b():
+    with pytest.raises(ValueError):
+        ccsim.compare(single_queue())
+
+
+def test_cli_compare(tmp_path):
+    path = small_file(tmp_path)
+    proc = ccsim_cli("compare", path, "--set", "pools.agents.agents=40", "--reps", "4", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["replications"] == 4
+    assert data["kpis"]["p_wait"]["verdict"] == "better"
+    assert set(data["kpis"]["p_wait"]) == {"a", "b", "diff", "ci_low", "ci_high", "verdict", "variance_reduction"}
+    table = ccsim_cli("compare", path, path, "--reps", "3")
+    assert table.returncode == 0 and "no significant difference" in table.stdout
+    assert_clean_error(ccsim_cli("compare", path), "needs scenario B")
+    assert_clean_error(ccsim_cli("compare", path, "--set", "pools.nobody.agents=3"), "no item named 'nobody'")
