@@ -139,6 +139,10 @@ class RunResult:
             tables["contacts"] = self.contacts
         for name, frame in tables.items():
             atomic_write_parquet(folder / f"{name}.parquet", frame)
+        # An older run's file that this run does not write (contacts not kept) would be
+        # mistaken for this run's: the user asked to replace the results, so it goes.
+        for name in set(existing) - {"scenario.yaml", "summary.json"} - {f"{t}.parquet" for t in tables}:
+            (folder / name).unlink()
         return folder
 
 

@@ -82,3 +82,14 @@ def test_per_interval_kpis_follow_time_varying_arrivals_and_staffing():
     assert np.allclose(mean["arrivals"], [60, 600, 60, 600], rtol=0.15)
     # 600/h with 10 agents (30 Erlangs) queues badly; 600/h with 40 agents barely queues
     assert mean["p_wait"][1] > 0.9 and mean["p_wait"][3] < 0.3
+
+
+def test_overwrite_leaves_no_file_of_the_older_run(tmp_path):
+    data = single_queue(hours=1, warmup_minutes=0)
+    ccsim.run(data, reps=1).write(tmp_path)
+    assert (tmp_path / "contacts.parquet").exists()
+    with pytest.raises(FileExistsError):
+        ccsim.run(data, reps=1, keep_contacts=False).write(tmp_path)
+    ccsim.run(data, reps=2, keep_contacts=False).write(tmp_path, overwrite=True)
+    assert not (tmp_path / "contacts.parquet").exists()
+    assert len(pd.read_parquet(tmp_path / "kpis.parquet")) == 2
