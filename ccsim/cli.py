@@ -78,7 +78,7 @@ def run(
     workers = _workers(workers)
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise _fail([f"--out: {out_dir} exists and is not a folder"])
-    result = _run_with_progress(scenario, reps, seed, workers, show=not as_json and err.is_terminal)
+    result = _run_with_progress(scenario, reps, seed, workers, show=not as_json)
     if out_dir is not None:
         try:
             result.write(out_dir, overwrite=overwrite)
@@ -94,8 +94,18 @@ def run(
 
 def _run_with_progress(scenario: Scenario, reps: int, seed: Optional[int], workers: Optional[int],
                        show: bool, keep_contacts: bool = True) -> RunResult:
+    """A progress bar on a terminal; elsewhere (a log, a pipe) a line per tenth of the work."""
     if not show:
         return run_scenario(scenario, reps=reps, seed=seed, workers=workers, keep_contacts=keep_contacts)
+    if not err.is_terminal:
+        step = max(1, reps // 10)
+
+        def line(done: int, total: int) -> None:
+            if done % step == 0 or done == total:
+                print(f"{scenario.name}: {done}/{total} replications", file=sys.stderr, flush=True)
+
+        return run_scenario(scenario, reps=reps, seed=seed, workers=workers, keep_contacts=keep_contacts,
+                            progress=line)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(f"{scenario.name}: replications", total=reps)
@@ -193,7 +203,7 @@ def compare(
     b = _load(file_b, overrides) if file_b is not None else _load(file_a, overrides)
     workers = _workers(workers)
     seed = a.seed if seed is None else seed
-    show = not as_json and err.is_terminal
+    show = not as_json
     ra = _run_with_progress(a, reps, seed, workers, show, keep_contacts=False)
     rb = _run_with_progress(b, reps, seed, workers, show, keep_contacts=False)
     table = paired_table(ra.kpis, rb.kpis)

@@ -141,3 +141,11 @@ def test_help_lists_the_commands():
     assert proc.returncode == 0
     for command in ("run", "check", "erlang"):
         assert command in proc.stdout
+
+
+def test_progress_lines_when_not_on_a_terminal(tmp_path):
+    proc = ccsim("run", small_file(tmp_path), "--reps", "4", "--workers", "1")
+    assert proc.returncode == 0
+    assert proc.stderr.splitlines() == [f"test: {k}/4 replications" for k in range(1, 5)]
+    quiet = ccsim("run", small_file(tmp_path), "--reps", "4", "--json")
+    assert quiet.stderr == ""
