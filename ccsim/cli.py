@@ -11,19 +11,27 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from . import erlang as erlang_mod
-from .compare import paired_table
+from .compare import compare as compare_scenarios
 from .errors import ScenarioError
-from .results import RunResult
+from .results import RunResult, json_float
 from .runner import run as run_scenario
 from .scenario import Scenario, load_scenario
 
@@ -78,7 +86,8 @@ def run(
     workers = _workers(workers)
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise _fail([f"--out: {out_dir} exists and is not a folder"])
-    result = _run_with_progress(scenario, reps, seed, workers, show=not as_json)
+    with _progress(scenario.name, reps, show=not as_json) as progress:
+        result = run_scenario(scenario, reps=reps, seed=seed, workers=workers, progress=progress)
     if out_dir is not None:
         try:
             result.write(out_dir, overwrite=overwrite)
@@ -92,25 +101,25 @@ def run(
         out.print(f"results written to {out_dir}/")
 
 
-def _run_with_progress(scenario: Scenario, reps: int, seed: Optional[int], workers: Optional[int],
-                       show: bool, keep_contacts: bool = True) -> RunResult:
-    """A progress bar on a terminal; elsewhere (a log, a pipe) a line per tenth of the work."""
+@contextmanager
+def _progress(label: str, total: int, show: bool) -> Iterator[Optional[Callable[[int, int], None]]]:
+    """A progress callback: a bar on a terminal, a line per tenth of the work elsewhere (a log,
+    a pipe), nothing when ``show`` is false (``--json``)."""
     if not show:
-        return run_scenario(scenario, reps=reps, seed=seed, workers=workers, keep_contacts=keep_contacts)
-    if not err.is_terminal:
-        step = max(1, reps // 10)
+        yield None
+    elif not err.is_terminal:
+        step = max(1, total // 10)
 
         def line(done: int, total: int) -> None:
             if done % step == 0 or done == total:
-                print(f"{scenario.name}: {done}/{total} replications", file=sys.stderr, flush=True)
+                print(f"{label}: {done}/{total} replications", file=sys.stderr, flush=True)
 
-        return run_scenario(scenario, reps=reps, seed=seed, workers=workers, keep_contacts=keep_contacts,
-                            progress=line)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(f"{scenario.name}: replications", total=reps)
-        return run_scenario(scenario, reps=reps, seed=seed, workers=workers, keep_contacts=keep_contacts,
-                            progress=lambda done, total: progress.update(task, completed=done))
+        yield line
+    else:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task(f"{label}: replications", total=total)
+            yield lambda done, total: bar.update(task, completed=done)
 
 
 def _fmt(kpi: str, value: float) -> str:
@@ -203,14 +212,12 @@ def compare(
     b = _load(file_b, overrides) if file_b is not None else _load(file_a, overrides)
     workers = _workers(workers)
     seed = a.seed if seed is None else seed
-    show = not as_json
-    ra = _run_with_progress(a, reps, seed, workers, show, keep_contacts=False)
-    rb = _run_with_progress(b, reps, seed, workers, show, keep_contacts=False)
-    table = paired_table(ra.kpis, rb.kpis)
+    with _progress(f"{a.name} vs {b.name}", 2 * reps, show=not as_json) as progress:
+        table = compare_scenarios(a, b, reps=reps, seed=seed, workers=workers, progress=progress)
     if as_json:
-        kpis = {row.kpi: {"a": _none(row.a_mean), "b": _none(row.b_mean), "diff": _none(row.diff),
-                          "ci_low": _none(row.ci_low), "ci_high": _none(row.ci_high), "verdict": row.verdict,
-                          "variance_reduction": _none(row.variance_reduction)}
+        kpis = {row.kpi: {"a": json_float(row.a_mean), "b": json_float(row.b_mean), "diff": json_float(row.diff),
+                          "ci_low": json_float(row.ci_low), "ci_high": json_float(row.ci_high), "verdict": row.verdict,
+                          "variance_reduction": json_float(row.variance_reduction)}
                 for row in table.itertuples(index=False)}
         typer.echo(json.dumps({"a": a.name, "b": b.name, "replications": reps, "seed": seed, "kpis": kpis},
                               allow_nan=False))
@@ -238,10 +245,6 @@ def _fmt_diff(kpi: str, value: float) -> str:
     if kpi.endswith("_seconds"):
         return f"{value:+.1f} s"
     return f"{value:+,.1f}"
-
-
-def _none(x: float) -> Optional[float]:
-    return None if x is None or math.isnan(x) else float(x)
 
 
 @app.command()

@@ -11,7 +11,7 @@ independent runs, Var(A) + Var(B), over the variance of the paired differences.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ def compare(
     seed: int | None = None,
     overrides_b: Sequence[str] = (),
     workers: int | None = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Paired differences B − A of every KPI with 95% CIs and a verdict.
 
@@ -50,6 +51,7 @@ def compare(
         seed: the seed both use; default A's seed.
         overrides_b: ``PATH=VALUE`` changes applied to B.
         workers: worker processes for the replications (see :func:`ccsim.run`).
+        progress: called as ``progress(done, total)`` over the 2 x ``reps`` replications.
 
     Returns:
         One row per KPI: ``a_mean, b_mean, diff, ci_low, ci_high, verdict, variance_reduction``.
@@ -59,8 +61,11 @@ def compare(
     if b is None and not overrides_b:
         raise ValueError("give scenario B, or overrides that turn A into B")
     seed = sa.seed if seed is None else seed
-    ra = run(sa, reps=reps, seed=seed, keep_contacts=False, workers=workers)
-    rb = run(sb, reps=reps, seed=seed, keep_contacts=False, workers=workers)
+    def offset(first: int):  # B's replications count after A's
+        return None if progress is None else lambda done, _: progress(first + done, 2 * reps)
+
+    ra = run(sa, reps=reps, seed=seed, keep_contacts=False, workers=workers, progress=offset(0))
+    rb = run(sb, reps=reps, seed=seed, keep_contacts=False, workers=workers, progress=offset(reps))
     return paired_table(ra.kpis, rb.kpis)
 
 

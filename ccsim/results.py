@@ -168,10 +168,11 @@ def _atomic(path: Path, write) -> None:
 
 def _triple(row: Any) -> dict[str, float | None]:
     get = row.get if isinstance(row, pd.Series) else lambda k: getattr(row, k)
-    return {k: _clean(get(k)) for k in ("mean", "ci_low", "ci_high")}
+    return {k: json_float(get(k)) for k in ("mean", "ci_low", "ci_high")}
 
 
-def _clean(x: Any) -> float | None:
+def json_float(x: Any) -> float | None:
+    """A float for JSON: NaN (a KPI or bound that cannot be computed) becomes null."""
     x = float(x)
     return None if math.isnan(x) else x
 

@@ -44,6 +44,7 @@ from pydantic_core import PydanticCustomError
 
 from .distributions import DIST_KINDS, Distribution
 from .errors import ScenarioError, format_path
+from .overrides import apply_overrides
 
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
 
@@ -220,8 +221,6 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario, overrides: 
     Raises:
         ScenarioError: with one ``(path, message)`` per problem found.
     """
-    from .overrides import apply_overrides
-
     if isinstance(source, Scenario):
         if not overrides:
             return source
