@@ -8,6 +8,7 @@ Describe a center in a scenario file, run it, and read its KPIs with confidence 
     result.summary()          # mean and 95% CI of every KPI
     result.intervals          # one row per replication x interval
     result.contacts           # one row per contact
+    ccsim.sweep("scenarios/sweeps/staffing_vs_flexibility.yaml", reps=5).summary("service_level")
     ccsim.compare(scenario, overrides_b=["pools.generalists.agents=24"])   # paired B - A
     ccsim.erlang.erlang_a(600, 180, 32, patience_seconds=120)   # the analytic reference
 """
@@ -21,11 +22,25 @@ from .records import Outcome
 from .results import RunResult
 from .runner import run, simulate
 from .scenario import Scenario, load_scenario
+from .sweep import SweepResult, sweep
+
+
+def load_results(folder):
+    """The tables of a results folder written by ``ccsim run`` or ``ccsim sweep``.
+
+    Returns a :class:`RunResult` for a run and a :class:`SweepResult` for a sweep.
+    """
+    from .store import read_manifest
+    from .sweep import load_sweep
+
+    kind = read_manifest(folder).get("kind")
+    return load_sweep(folder) if kind == "sweep" else RunResult.read(folder)
 
 __all__ = [
     "__version__",
     "compare",
     "erlang",
+    "load_results",
     "load_scenario",
     "run",
     "simulate",
@@ -33,4 +48,6 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SweepResult",
+    "sweep",
 ]

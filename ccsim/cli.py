@@ -31,9 +31,13 @@ from rich.table import Table
 from . import erlang as erlang_mod
 from .compare import compare as compare_scenarios
 from .errors import ScenarioError
-from .results import RunResult, json_float
+from .executors import EXECUTORS
+from .results import RUN_FILES, RUN_KPIS, RunResult, json_float
 from .runner import run as run_scenario
 from .scenario import Scenario, load_scenario
+from .store import MANIFEST, default_folder, read_manifest
+from .sweep import load_spec
+from .sweep import sweep as run_sweep
 
 app = typer.Typer(
     add_completion=False,
@@ -64,10 +68,21 @@ def _load(path: Path, overrides: Optional[list[str]] = None) -> Scenario:
         raise _fail(str(exc).splitlines()) from None
 
 
-def _workers(value: Optional[int]) -> Optional[int]:
-    if value is not None and value < 1:
-        raise _fail([f"--workers: must be at least 1, got {value}"])
-    return value
+EXECUTOR_HELP = "where to run: local (worker processes) or dask"
+SCHEDULER_HELP = "Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: start a local Dask cluster)"
+
+
+def _where(workers: Optional[int], executor: str, scheduler: Optional[str]) -> dict:
+    problems = []
+    if workers is not None and workers < 1:
+        problems.append(f"--workers: must be at least 1, got {workers}")
+    if executor not in EXECUTORS:
+        problems.append(f"--executor: unknown executor '{executor}'; allowed: {', '.join(EXECUTORS)}")
+    if scheduler is not None and executor != "dask":
+        problems.append("--scheduler: goes with --executor dask")
+    if problems:
+        raise _fail(problems)
+    return {"workers": workers, "executor": executor, "scheduler": scheduler}
 
 
 @app.command()
@@ -76,29 +91,42 @@ def run(
     reps: Annotated[int, typer.Option(min=1, help="replications (independent simulated days)")] = 10,
     seed: Annotated[Optional[int], typer.Option(min=0, help="seed; default: the scenario's")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object to stdout")] = False,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="write tables (Parquet) and the resolved scenario here")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="results folder (default: results/<name>-<time>)")] = None,
     overwrite: Annotated[bool, typer.Option(help="allow --out to replace results already in the folder")] = False,
+    no_save: Annotated[bool, typer.Option("--no-save", help="write no results folder")] = False,
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
     workers: Annotated[Optional[int], typer.Option(help=WORKERS_HELP)] = None,
+    executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
 ) -> None:
     """Run a scenario and print its KPIs with 95% confidence intervals."""
     scenario = _load(file, overrides)
-    workers = _workers(workers)
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        raise _fail([f"--out: {out_dir} exists and is not a folder"])
+    where = _where(workers, executor, scheduler)
+    if no_save and out_dir is not None:
+        raise _fail(["--no-save: cannot be combined with --out"])
+    target = None if no_save else (out_dir if out_dir is not None else default_folder(scenario.name))
+    if target is not None:
+        _check_run_folder(target, overwrite)
     with _progress(scenario.name, reps, show=not as_json) as progress:
-        result = run_scenario(scenario, reps=reps, seed=seed, workers=workers, progress=progress)
-    if out_dir is not None:
-        try:
-            result.write(out_dir, overwrite=overwrite)
-        except FileExistsError as exc:
-            raise _fail([f"--out: {exc}"]) from None
+        result = run_scenario(scenario, reps=reps, seed=seed, progress=progress, **where)
+    if target is not None:
+        result.write(target, overwrite=overwrite)
     if as_json:
-        typer.echo(json.dumps(result.to_json_dict(), allow_nan=False))
+        typer.echo(json.dumps({**result.to_json_dict(), "folder": str(target) if target else None}, allow_nan=False))
         return
     _print_run(result)
-    if out_dir is not None:
-        out.print(f"results written to {out_dir}/")
+    if target is not None:
+        out.print(f"results written to {target}/")
+
+
+def _check_run_folder(folder: Path, overwrite: bool) -> None:
+    """Refuse before running, not after: the user should not wait to be told no."""
+    if folder.exists() and not folder.is_dir():
+        raise _fail([f"--out: {folder} exists and is not a folder"])
+    existing = [name for name in RUN_FILES if (folder / name).exists()]
+    if existing and not overwrite:
+        raise _fail([f"--out: {folder} already holds results ({', '.join(existing)}); choose another folder "
+                     "or pass --overwrite"])
 
 
 @contextmanager
@@ -108,10 +136,12 @@ def _progress(label: str, total: int, show: bool) -> Iterator[Optional[Callable[
     if not show:
         yield None
     elif not err.is_terminal:
-        step = max(1, total // 10)
+        shown = [0]  # tenths of the work already reported
 
         def line(done: int, total: int) -> None:
-            if done % step == 0 or done == total:
+            tenth = done * 10 // total
+            if tenth > shown[0]:
+                shown[0] = tenth
                 print(f"{label}: {done}/{total} replications", file=sys.stderr, flush=True)
 
         yield line
@@ -204,16 +234,18 @@ def compare(
     seed: Annotated[Optional[int], typer.Option(min=0, help="seed both use; default: A's")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object to stdout")] = False,
     workers: Annotated[Optional[int], typer.Option(help=WORKERS_HELP)] = None,
+    executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
 ) -> None:
     """Compare B with A on the same callers: paired differences, 95% CIs and verdicts."""
     if file_b is None and not overrides:
         raise _fail(["compare needs scenario B, or --set overrides that turn A into B"])
     a = _load(file_a)
     b = _load(file_b, overrides) if file_b is not None else _load(file_a, overrides)
-    workers = _workers(workers)
+    where = _where(workers, executor, scheduler)
     seed = a.seed if seed is None else seed
     with _progress(f"{a.name} vs {b.name}", 2 * reps, show=not as_json) as progress:
-        table = compare_scenarios(a, b, reps=reps, seed=seed, workers=workers, progress=progress)
+        table = compare_scenarios(a, b, reps=reps, seed=seed, progress=progress, **where)
     if as_json:
         kpis = {row.kpi: {"a": json_float(row.a_mean), "b": json_float(row.b_mean), "diff": json_float(row.diff),
                           "ci_low": json_float(row.ci_low), "ci_high": json_float(row.ci_high), "verdict": row.verdict,
@@ -245,6 +277,102 @@ def _fmt_diff(kpi: str, value: float) -> str:
     if kpi.endswith("_seconds"):
         return f"{value:+.1f} s"
     return f"{value:+,.1f}"
+
+
+SWEEP_COLUMNS = ("service_level", "abandon_rate", "asa_seconds", "agent_cost")
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Optional[Path], typer.Argument(help="sweep spec (YAML); not needed with --resume")] = None,
+    reps: Annotated[Optional[int], typer.Option(min=1, help="replications per point (default: the spec's)")] = None,
+    workers: Annotated[Optional[int], typer.Option(help=WORKERS_HELP)] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="results folder (default: results/<name>-<time>)")] = None,
+    resume: Annotated[Optional[Path], typer.Option(help="continue the interrupted sweep in this folder")] = None,
+    sort: Annotated[Optional[str], typer.Option(help="KPI to sort the printed points by, best first")] = None,
+    executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object to stdout")] = False,
+) -> None:
+    """Run a scenario over a grid or a Latin hypercube of values; every point sees the same callers."""
+    where = _where(workers, executor, scheduler)
+    problems = []
+    if (spec is None) == (resume is None):
+        problems.append("sweep needs a spec file, or --resume FOLDER (not both)")
+    if resume is not None and (reps is not None or out_dir is not None):
+        problems.append("--resume continues with the folder's own replications and folder: drop --reps/--out")
+    if resume is not None and not (resume / MANIFEST).is_file():
+        problems.append(f"--resume: {resume} is not a ccsim results folder (no {MANIFEST})")
+    if problems:
+        raise _fail(problems)
+    try:
+        spec_obj = load_spec(spec)[0] if spec is not None else None
+        if sort is not None and sort not in (*RUN_KPIS,) and not sort.startswith("occupancy:"):
+            raise _fail([f"--sort: unknown KPI '{sort}'; allowed: {', '.join(RUN_KPIS)}, occupancy:POOL"])
+        label = spec_obj.name if spec_obj else str(resume)
+        with _progress(label, _sweep_total(spec, resume, reps), show=not as_json) as progress:
+            result = run_sweep(spec, reps=reps, out=out_dir, resume=resume, progress=progress, **where)
+    except ScenarioError as exc:
+        raise _fail(str(exc).splitlines()) from None
+    except FileExistsError as exc:
+        raise _fail([f"--out: {exc}"]) from None
+    sort = sort or (spec_obj.sort if spec_obj else None) or "service_level"
+    table = result.summary(sort) if len(result.points) else result.points
+    if as_json:
+        points = [{"point": int(row["point"]), "params": {p: _jsonable(row[p]) for p in result.params},
+                   "replications": int(row["replications"]),
+                   "kpis": {k: {"mean": json_float(row[k]), "ci_low": json_float(row[f"{k}_ci_low"]),
+                                "ci_high": json_float(row[f"{k}_ci_high"])} for k in RUN_KPIS}}
+                  for _, row in table.iterrows()]
+        typer.echo(json.dumps({"sweep": result.name, "folder": str(result.folder), "sorted_by": sort,
+                               "points": points, "failed": {str(k): v for k, v in result.failed.items()}},
+                              allow_nan=False))
+    else:
+        _print_sweep(result, table, sort)
+    if result.failed:
+        for point, error in sorted(result.failed.items()):
+            err.print(f"[bold red]point {point} failed:[/] {error}", highlight=False, soft_wrap=True)
+        err.print(f"{len(result.failed)} point(s) failed; see {result.folder}/{MANIFEST}. "
+                  f"Fix the cause and run: ccsim sweep --resume {result.folder}")
+        raise typer.Exit(code=1)
+
+
+def _sweep_total(spec: Optional[Path], resume: Optional[Path], reps: Optional[int]) -> int:
+    if resume is not None:
+        manifest = read_manifest(resume)
+        return len(manifest.get("points", [])) * manifest["replications"]
+    spec_obj, _, points, _ = load_spec(spec)
+    return len(points) * (reps or spec_obj.reps)
+
+
+def _jsonable(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def _print_sweep(result, table, sort: str) -> None:
+    shown = [c for c in (sort, *SWEEP_COLUMNS) if c in table.columns]
+    shown = list(dict.fromkeys(shown))
+    t = Table(title=f"{result.name}: {len(result.points)} points, sorted by {sort} (best first)")
+    t.add_column("point", justify="right")
+    for p in result.params:
+        t.add_column(p, justify="right")
+    for k in shown:
+        t.add_column(k, justify="right")
+    for _, row in table.head(30).iterrows():
+        cells = [str(int(row["point"])), *(_cell(row[p]) for p in result.params)]
+        for k in shown:
+            ci = "" if math.isnan(row[f"{k}_ci_low"]) else f" ± {_fmt(k, (row[f'{k}_ci_high'] - row[f'{k}_ci_low']) / 2)}"
+            cells.append(_fmt(k, row[k]) + ci)
+        t.add_row(*cells)
+    out.print(t)
+    if len(table) > 30:
+        out.print(f"(30 of {len(table)} points shown; all are in {result.folder}/points.parquet)")
+    out.print(f"results written to {result.folder}/ (runs.parquet: point x replication; points.parquet: "
+              f"mean and 95% CI per point)")
+
+
+def _cell(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @app.command()

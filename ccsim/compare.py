@@ -41,6 +41,8 @@ def compare(
     overrides_b: Sequence[str] = (),
     workers: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Paired differences B − A of every KPI with 95% CIs and a verdict.
 
@@ -52,6 +54,7 @@ def compare(
         overrides_b: ``PATH=VALUE`` changes applied to B.
         workers: worker processes for the replications (see :func:`ccsim.run`).
         progress: called as ``progress(done, total)`` over the 2 x ``reps`` replications.
+        executor, scheduler: where to run (see :func:`ccsim.run`).
 
     Returns:
         One row per KPI: ``a_mean, b_mean, diff, ci_low, ci_high, verdict, variance_reduction``.
@@ -64,8 +67,9 @@ def compare(
     def offset(first: int):  # B's replications count after A's
         return None if progress is None else lambda done, _: progress(first + done, 2 * reps)
 
-    ra = run(sa, reps=reps, seed=seed, keep_contacts=False, workers=workers, progress=offset(0))
-    rb = run(sb, reps=reps, seed=seed, keep_contacts=False, workers=workers, progress=offset(reps))
+    where = {"workers": workers, "executor": executor, "scheduler": scheduler, "keep_contacts": False}
+    ra = run(sa, reps=reps, seed=seed, progress=offset(0), **where)
+    rb = run(sb, reps=reps, seed=seed, progress=offset(reps), **where)
     return paired_table(ra.kpis, rb.kpis)
 
 

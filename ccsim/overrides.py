@@ -41,7 +41,7 @@ def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[s
     for text in overrides:
         try:
             keys, value = parse_override(text)
-            _set(result, keys, value, text)
+            _set(result, keys, value, f"--set {text}")
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
@@ -49,12 +49,30 @@ def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[s
     return result
 
 
-def _set(node: Any, keys: list[str], value: Any, text: str) -> None:
+def apply_values(data: Mapping[str, Any], values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+    """A copy of the scenario data with ``{"pools.tier1.agents": 28, ...}`` applied (a sweep point).
+
+    ``where`` prefixes the path in error messages (e.g. ``"vary."``).
+    """
+    result = copy.deepcopy(dict(data))
+    problems = []
+    for path, value in values.items():
+        try:
+            _set(result, path.split("."), copy.deepcopy(value), f"{where}{path}")
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return result
+
+
+def _set(node: Any, keys: list[str], value: Any, label: str) -> None:
+    """Set ``value`` at ``keys``; errors are reported under ``label`` (what the user wrote)."""
     where: list[str] = []
     for depth, key in enumerate(keys):
         last = depth == len(keys) - 1
         if isinstance(node, list):
-            index = _find_item(node, key, ".".join(where), text)
+            index = _find_item(node, key, ".".join(where), label)
             if last:
                 node[index] = value
                 return
@@ -65,18 +83,18 @@ def _set(node: Any, keys: list[str], value: Any, text: str) -> None:
                 return
             if key not in node:
                 known = ", ".join(map(str, node)) or "none"
-                raise ScenarioError([(f"--set {text}", f"'{'.'.join(where + [key])}' is not in the scenario (keys here: {known})")])
+                raise ScenarioError([(label, f"'{'.'.join(where + [key])}' is not in the scenario (keys here: {known})")])
             node = node[key]
         else:
-            raise ScenarioError([(f"--set {text}", f"'{'.'.join(where)}' is a value, not a section")])
+            raise ScenarioError([(label, f"'{'.'.join(where)}' is a value, not a section")])
         where.append(key)
 
 
-def _find_item(items: list, key: str, where: str, text: str) -> int:
+def _find_item(items: list, key: str, where: str, label: str) -> int:
     names = [item.get("name") for item in items if isinstance(item, dict)]
     if key in names:
         return names.index(key)
     if key.isdigit() and int(key) < len(items):
         return int(key)
     listed = ", ".join(str(n) for n in names) or "none"
-    raise ScenarioError([(f"--set {text}", f"no item named '{key}' in {where} (names: {listed}; or a position 0-{len(items) - 1})")])
+    raise ScenarioError([(label, f"no item named '{key}' in {where} (names: {listed}; or a position 0-{len(items) - 1})")])

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,8 +19,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .kpis import CONTACT_KPIS
-from .scenario import Scenario
+from .scenario import Scenario, load_scenario
 from .stats import summarize
+from .store import (
+    MANIFEST,
+    _json_default,
+    atomic_write_json,
+    atomic_write_parquet,
+    atomic_write_text,
+    command_line,
+    read_manifest,
+)
 
 if TYPE_CHECKING:
     from .runner import Replication
@@ -33,7 +40,7 @@ POOL_SUMMARY_KPIS = ("occupancy", "staffed_hours", "busy_hours", "handled")
 INTERVAL_SUMMARY_KPIS = ("arrivals", "offered", "abandon_rate", "asa_seconds", "service_level", "staffed")
 
 #: Files a run writes into its output folder (``write`` refuses to overwrite them unasked).
-RUN_FILES = ("scenario.yaml", "summary.json", "kpis.parquet", "intervals.parquet", "pools.parquet",
+RUN_FILES = ("manifest.json", "scenario.yaml", "summary.json", "kpis.parquet", "intervals.parquet", "pools.parquet",
              "pool_intervals.parquet", "contacts.parquet")
 
 
@@ -130,6 +137,8 @@ class RunResult:
                 "or pass --overwrite"
             )
         folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(folder / MANIFEST, {"kind": "run", "name": self.scenario.name, **self.meta,
+                                              "command": command_line(), "status": "complete"})
         atomic_write_text(folder / "scenario.yaml", self.scenario.to_yaml())
         atomic_write_text(folder / "summary.json",
                           json.dumps({**self.meta, **self.to_json_dict()}, indent=2, default=_json_default))
@@ -141,29 +150,23 @@ class RunResult:
             atomic_write_parquet(folder / f"{name}.parquet", frame)
         # An older run's file that this run does not write (contacts not kept) would be
         # mistaken for this run's: the user asked to replace the results, so it goes.
-        for name in set(existing) - {"scenario.yaml", "summary.json"} - {f"{t}.parquet" for t in tables}:
+        for name in set(existing) - {MANIFEST, "scenario.yaml", "summary.json"} - {f"{t}.parquet" for t in tables}:
             (folder / name).unlink()
         return folder
 
-
-def atomic_write_text(path: Path, text: str) -> None:
-    _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
-def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
-
-
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    @classmethod
+    def read(cls, folder: str | Path) -> "RunResult":
+        """A run written by :meth:`write`, read back (e.g. ``ccsim.load_results`` in a notebook)."""
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        scenario = load_scenario(folder / "scenario.yaml")
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet")
+                  for name in ("kpis", "intervals", "pools", "pool_intervals")}
+        contacts = pd.read_parquet(folder / "contacts.parquet") if (folder / "contacts.parquet").exists() else None
+        meta = {k: manifest[k] for k in ("ccsim_version", "scenario", "seed", "replications", "started", "finished")
+                if k in manifest}
+        return cls(scenario=scenario, seed=manifest["seed"], replications=manifest["replications"],
+                   contacts=contacts, simulated_contacts=0, simulation_seconds=0.0, meta=meta, **tables)
 
 
 def _triple(row: Any) -> dict[str, float | None]:
@@ -175,12 +178,6 @@ def json_float(x: Any) -> float | None:
     """A float for JSON: NaN (a KPI or bound that cannot be computed) becomes null."""
     x = float(x)
     return None if math.isnan(x) else x
-
-
-def _json_default(x: Any) -> Any:
-    if hasattr(x, "item"):
-        return x.item()
-    raise TypeError(f"not JSON serialisable: {type(x)}")
 
 
 def _iso(t: float) -> str:

@@ -8,10 +8,8 @@ staffing plan caller by caller.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .center import Center
+from .executors import run_tasks
 from .kpis import CONTACT_KPIS, contact_kpis, pool_time
 from .records import contacts_frame
 from .results import RunResult
@@ -126,6 +125,8 @@ def run(
     keep_contacts: bool = True,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> RunResult:
     """Run ``reps`` replications of a scenario and collect their KPIs.
 
@@ -137,6 +138,11 @@ def run(
         progress: called as ``progress(done, total)`` after each replication.
         workers: worker processes; 1 runs in this process, None uses every core. The results
             are identical whatever the number: replication r always uses stream r.
+        executor: ``"local"`` or ``"dask"`` (see :mod:`ccsim.executors`); ``scheduler``: the
+            address of a Dask scheduler (none: a local Dask cluster).
+
+    Raises:
+        RuntimeError: if a replication raised (with its traceback).
 
     Example:
         >>> result = ccsim.run("scenarios/erlang_a.yaml", reps=5)
@@ -146,23 +152,15 @@ def run(
     if reps < 1:
         raise ValueError("reps must be at least 1")
     seed = s.seed if seed is None else seed
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    if workers < 1:
-        raise ValueError("workers must be at least 1")
     started = time.time()
     done: list[Replication] = []
-    if workers == 1 or reps == 1:
-        for r in range(reps):
-            done.append(simulate(s, seed, r, keep_contacts))
-            if progress:
-                progress(r + 1, reps)
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, reps)) as pool:
-            futures = [pool.submit(simulate, s, seed, r, keep_contacts) for r in range(reps)]
-            for future in as_completed(futures):
-                done.append(future.result())
-                if progress:
-                    progress(len(done), reps)
+    tasks = [(s, seed, r, keep_contacts) for r in range(reps)]
+    for outcome in run_tasks(simulate, tasks, workers=workers, executor=executor, scheduler=scheduler):
+        if outcome.error is not None:
+            raise RuntimeError(f"replication {outcome.index} of {s.name} failed:\n{outcome.error}")
+        done.append(outcome.result)
+        if progress:
+            progress(len(done), reps)
     # Sorted by replication inside from_replications: the order of completion never matters.
     return RunResult.from_replications(s, seed, done, started=started, finished=time.time())
 

@@ -7,9 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+import ccsim as ccsim_api
 import pytest
 import yaml
 
@@ -20,6 +23,8 @@ REQUIRED_KPIS = {"arrivals", "offered", "answered", "abandoned", "abandon_rate",
 
 
 def ccsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the installed ``ccsim``; by default in a fresh empty folder (runs save results there)."""
+    cwd = cwd if cwd is not None else Path(tempfile.mkdtemp(prefix="ccsim-cli-"))
     exe = shutil.which("ccsim", path=os.path.dirname(sys.executable)) or shutil.which("ccsim")
     assert exe, "the ccsim entry point is not installed (pip install -e .)"
     env = {**os.environ, "COLUMNS": "200"}
@@ -58,7 +63,8 @@ class TestRun:
         a = json.loads(ccsim("run", path, "--reps", "2", "--json", "--seed", "5").stdout)
         b = json.loads(ccsim("run", path, "--reps", "2", "--json", "--seed", "5").stdout)
         c = json.loads(ccsim("run", path, "--reps", "2", "--json", "--seed", "6").stdout)
-        assert a == b and a["kpis"] != c["kpis"] and a["seed"] == 5
+        assert a["kpis"] == b["kpis"] and a["kpis"] != c["kpis"] and a["seed"] == 5
+        assert a["folder"] != b["folder"]  # each run keeps its own results folder
 
     def test_table_output(self):
         proc = ccsim("run", SCENARIOS / "erlang_a.yaml", "--reps", "2")
@@ -144,8 +150,31 @@ def test_help_lists_the_commands():
 
 
 def test_progress_lines_when_not_on_a_terminal(tmp_path):
-    proc = ccsim("run", small_file(tmp_path), "--reps", "4", "--workers", "1")
+    proc = ccsim("run", small_file(tmp_path), "--reps", "4", "--workers", "1", "--no-save")
     assert proc.returncode == 0
     assert proc.stderr.splitlines() == [f"test: {k}/4 replications" for k in range(1, 5)]
-    quiet = ccsim("run", small_file(tmp_path), "--reps", "4", "--json")
+    quiet = ccsim("run", small_file(tmp_path), "--reps", "4", "--json", "--no-save")
     assert quiet.stderr == ""
+
+
+def test_run_saves_a_results_folder_by_default(tmp_path):
+    proc = ccsim("run", small_file(tmp_path), "--reps", "2", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = Path(json.loads(proc.stdout)["folder"])
+    assert folder.parent == Path("results") and (tmp_path / folder / "manifest.json").is_file()
+    manifest = json.loads((tmp_path / folder / "manifest.json").read_text())
+    assert manifest["kind"] == "run" and manifest["replications"] == 2 and manifest["seed"] == 1
+    assert "ccsim run" in manifest["command"] and manifest["status"] == "complete"
+    loaded = ccsim_api.load_results(tmp_path / folder)
+    assert len(loaded.kpis) == 2
+
+
+def test_no_save_writes_nothing(tmp_path):
+    proc = ccsim("run", small_file(tmp_path), "--reps", "2", "--no-save", cwd=tmp_path)
+    assert proc.returncode == 0 and not (tmp_path / "results").exists()
+    assert_clean_error(ccsim("run", small_file(tmp_path), "--no-save", "--out", tmp_path / "x"), "--no-save")
+
+
+def test_executor_options_are_checked(tmp_path):
+    assert_clean_error(ccsim("run", small_file(tmp_path), "--executor", "spark"), "unknown executor 'spark'")
+    assert_clean_error(ccsim("run", small_file(tmp_path), "--scheduler", "tcp://127.0.0.1:1"), "goes with --executor dask")
