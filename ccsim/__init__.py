@@ -22,7 +22,7 @@ from .records import Outcome
 from .results import RunResult
 from .runner import run, simulate
 from .scenario import Scenario, load_scenario
-from .sweep import SweepResult, sweep
+from .sweeps import SweepResult, sweep
 
 
 def load_results(folder):
@@ -31,7 +31,7 @@ def load_results(folder):
     Returns a :class:`RunResult` for a run and a :class:`SweepResult` for a sweep.
     """
     from .store import read_manifest
-    from .sweep import load_sweep
+    from .sweeps import load_sweep
 
     kind = read_manifest(folder).get("kind")
     return load_sweep(folder) if kind == "sweep" else RunResult.read(folder)

@@ -36,8 +36,8 @@ from .results import RUN_FILES, RUN_KPIS, RunResult, json_float
 from .runner import run as run_scenario
 from .scenario import Scenario, load_scenario
 from .store import MANIFEST, default_folder, read_manifest
-from .sweep import load_spec
-from .sweep import sweep as run_sweep
+from .sweeps import load_spec
+from .sweeps import sweep as run_sweep
 
 app = typer.Typer(
     add_completion=False,

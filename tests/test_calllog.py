@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ccsim.calllog import hourly_arrivals, mean_patience, read_anonymous_bank, service_time_shape
+from ccsim.calllog import (
+    hourly_arrivals,
+    mean_patience,
+    read_anonymous_bank,
+    service_time_shape,
+)
 from ccsim.scenario import load_scenario
 
 from .helpers import BANK_DATA, SCENARIOS

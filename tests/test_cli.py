@@ -11,10 +11,10 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-
-import ccsim as ccsim_api
 import pytest
 import yaml
+
+import ccsim as ccsim_api
 
 from .helpers import SCENARIOS, single_queue
 

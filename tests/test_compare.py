@@ -12,7 +12,8 @@ import ccsim
 from ccsim.compare import SAME, paired_table, verdict
 
 from .helpers import single_queue
-from .test_cli import assert_clean_error, ccsim as ccsim_cli, small_file
+from .test_cli import assert_clean_error, small_file
+from .test_cli import ccsim as ccsim_cli
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import pytest
 import ccsim
 
 from .helpers import SCENARIOS
-from .test_cli import assert_clean_error, ccsim as ccsim_cli, small_file
+from .test_cli import assert_clean_error, small_file
+from .test_cli import ccsim as ccsim_cli
 
 
 def test_workers_give_identical_tables():
