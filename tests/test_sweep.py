@@ -218,3 +218,28 @@ def test_cli_sweep_json(tmp_path):
     assert (tmp_path / "out" / "runs.parquet").is_file() and (tmp_path / "out" / "points.parquet").is_file()
     table = ccsim_cli("sweep", path, "--out", tmp_path / "out2", "--workers", "1")
     assert table.returncode == 0 and "sorted by service_level" in table.stdout
+
+
+def test_cli_reports_failed_points_and_exits_non_zero(tmp_path, monkeypatch):
+    """In-process (typer's runner) so that one point's simulation can be made to raise."""
+    from typer.testing import CliRunner
+
+    from ccsim.cli import app
+
+    real = sweep_mod.simulate_chunk
+
+    def flaky(scenario, seed, point, replications):
+        if point == 2:
+            raise ValueError("queue table corrupted")
+        return real(scenario, seed, point, replications)
+
+    monkeypatch.setattr(sweep_mod, "simulate_chunk", flaky)
+    path = write_spec(tmp_path, small_spec(reps=2))
+    result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "s"), "--workers", "1"])
+    assert result.exit_code == 1
+    output = result.output + (result.stderr if hasattr(result, "stderr") else "")
+    assert "point 2 failed" in output and "queue table corrupted" in output
+    assert "ccsim sweep --resume" in output
+    monkeypatch.setattr(sweep_mod, "simulate_chunk", real)
+    again = CliRunner().invoke(app, ["sweep", "--resume", str(tmp_path / "s"), "--workers", "1"])
+    assert again.exit_code == 0, again.output
