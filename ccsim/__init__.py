@@ -16,7 +16,7 @@ Describe a center in a scenario file, run it, and read its KPIs with confidence 
 __version__ = "0.1.0"
 
 from . import erlang
-from .compare import compare
+from .compare import Comparison, compare
 from .errors import ScenarioError
 from .records import Outcome
 from .results import RunResult
@@ -28,16 +28,22 @@ from .sweeps import SweepResult, sweep
 def load_results(folder):
     """The tables of a results folder written by ``ccsim run`` or ``ccsim sweep``.
 
-    Returns a :class:`RunResult` for a run and a :class:`SweepResult` for a sweep.
+    Returns a :class:`RunResult` for a run, a :class:`SweepResult` for a sweep and a
+    :class:`Comparison` for a comparison.
     """
     from .store import read_manifest
     from .sweeps import load_sweep
 
     kind = read_manifest(folder).get("kind")
-    return load_sweep(folder) if kind == "sweep" else RunResult.read(folder)
+    if kind == "sweep":
+        return load_sweep(folder)
+    if kind == "compare":
+        return Comparison.read(folder)
+    return RunResult.read(folder)
 
 __all__ = [
     "__version__",
+    "Comparison",
     "compare",
     "erlang",
     "load_results",

@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Table
 
 from . import erlang as erlang_mod
-from .compare import compare as compare_scenarios
+from .compare import run_comparison
 from .errors import ScenarioError
 from .executors import EXECUTORS
 from .results import RUN_FILES, RUN_KPIS, RunResult, json_float
@@ -236,6 +236,8 @@ def compare(
     workers: Annotated[Optional[int], typer.Option(help=WORKERS_HELP)] = None,
     executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="results folder (default: results/<a>-vs-<b>-<time>)")] = None,
+    no_save: Annotated[bool, typer.Option("--no-save", help="write no results folder")] = False,
 ) -> None:
     """Compare B with A on the same callers: paired differences, 95% CIs and verdicts."""
     if file_b is None and not overrides:
@@ -243,16 +245,24 @@ def compare(
     a = _load(file_a)
     b = _load(file_b, overrides) if file_b is not None else _load(file_a, overrides)
     where = _where(workers, executor, scheduler)
+    if no_save and out_dir is not None:
+        raise _fail(["--no-save: cannot be combined with --out"])
+    if out_dir is not None and out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise _fail([f"--out: {out_dir} is not an empty folder; choose another"])
+    target = None if no_save else (out_dir or default_folder(f"{a.name}-vs-{b.name}"))
     seed = a.seed if seed is None else seed
     with _progress(f"{a.name} vs {b.name}", 2 * reps, show=not as_json) as progress:
-        table = compare_scenarios(a, b, reps=reps, seed=seed, progress=progress, **where)
+        comparison = run_comparison(a, b, reps=reps, seed=seed, progress=progress, **where)
+    table = comparison.table
+    if target is not None:
+        comparison.write(target)
     if as_json:
         kpis = {row.kpi: {"a": json_float(row.a_mean), "b": json_float(row.b_mean), "diff": json_float(row.diff),
                           "ci_low": json_float(row.ci_low), "ci_high": json_float(row.ci_high), "verdict": row.verdict,
                           "variance_reduction": json_float(row.variance_reduction)}
                 for row in table.itertuples(index=False)}
-        typer.echo(json.dumps({"a": a.name, "b": b.name, "replications": reps, "seed": seed, "kpis": kpis},
-                              allow_nan=False))
+        typer.echo(json.dumps({"a": a.name, "b": b.name, "replications": reps, "seed": seed, "kpis": kpis,
+                               "folder": str(target) if target else None}, allow_nan=False))
         return
     what = str(file_b) if file_b is not None else f"{file_a} with " + ", ".join(overrides or [])
     out_table = Table(title=f"B − A, paired over {reps} replications (seed {seed})\nA: {file_a}\nB: {what}")
@@ -267,6 +277,8 @@ def compare(
                           _fmt_diff(row.kpi, row.diff), ci,
                           f"[{style}]{row.verdict}[/]" if style else row.verdict, reduction)
     out.print(out_table)
+    if target is not None:
+        out.print(f"results written to {target}/")
 
 
 def _fmt_diff(kpi: str, value: float) -> str:
@@ -290,6 +302,7 @@ def sweep(
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="results folder (default: results/<name>-<time>)")] = None,
     resume: Annotated[Optional[Path], typer.Option(help="continue the interrupted sweep in this folder")] = None,
     sort: Annotated[Optional[str], typer.Option(help="KPI to sort the printed points by, best first")] = None,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="change the base scenario: " + SET_HELP)] = None,
     executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object to stdout")] = False,
@@ -299,19 +312,26 @@ def sweep(
     problems = []
     if (spec is None) == (resume is None):
         problems.append("sweep needs a spec file, or --resume FOLDER (not both)")
-    if resume is not None and (reps is not None or out_dir is not None):
-        problems.append("--resume continues with the folder's own replications and folder: drop --reps/--out")
+    if resume is not None and (reps is not None or out_dir is not None or overrides):
+        problems.append("--resume continues with the folder's own scenario, replications and folder: "
+                        "drop --reps/--out/--set")
     if resume is not None and not (resume / MANIFEST).is_file():
         problems.append(f"--resume: {resume} is not a ccsim results folder (no {MANIFEST})")
     if problems:
         raise _fail(problems)
     try:
-        spec_obj = load_spec(spec)[0] if spec is not None else None
+        if spec is not None:
+            spec_obj, _, points, _ = load_spec(spec, overrides or ())
+            total = len(points) * (reps or spec_obj.reps)
+        else:
+            spec_obj, manifest = None, read_manifest(resume)
+            total = len(manifest.get("points", [])) * manifest["replications"]
         if sort is not None and sort not in (*RUN_KPIS,) and not sort.startswith("occupancy:"):
             raise _fail([f"--sort: unknown KPI '{sort}'; allowed: {', '.join(RUN_KPIS)}, occupancy:POOL"])
         label = spec_obj.name if spec_obj else str(resume)
-        with _progress(label, _sweep_total(spec, resume, reps), show=not as_json) as progress:
-            result = run_sweep(spec, reps=reps, out=out_dir, resume=resume, progress=progress, **where)
+        with _progress(label, total, show=not as_json) as progress:
+            result = run_sweep(spec, reps=reps, out=out_dir, resume=resume, progress=progress,
+                               overrides=overrides or (), **where)
     except ScenarioError as exc:
         raise _fail(str(exc).splitlines()) from None
     except FileExistsError as exc:
@@ -335,14 +355,6 @@ def sweep(
         err.print(f"{len(result.failed)} point(s) failed; see {result.folder}/{MANIFEST}. "
                   f"Fix the cause and run: ccsim sweep --resume {result.folder}")
         raise typer.Exit(code=1)
-
-
-def _sweep_total(spec: Optional[Path], resume: Optional[Path], reps: Optional[int]) -> int:
-    if resume is not None:
-        manifest = read_manifest(resume)
-        return len(manifest.get("points", [])) * manifest["replications"]
-    spec_obj, _, points, _ = load_spec(spec)
-    return len(points) * (reps or spec_obj.reps)
 
 
 def _jsonable(value):

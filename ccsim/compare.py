@@ -12,6 +12,7 @@ independent runs, Var(A) + Var(B), over the variance of the paired differences.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,15 @@ from .results import RUN_KPIS
 from .runner import run
 from .scenario import Scenario, load_scenario
 from .stats import mean_ci
+from .store import (
+    MANIFEST,
+    atomic_write_json,
+    atomic_write_parquet,
+    atomic_write_text,
+    command_line,
+    now_iso,
+    read_manifest,
+)
 
 #: +1: higher is better; -1: lower is better; 0: neither (context, e.g. arrivals).
 DIRECTION = {
@@ -46,6 +56,8 @@ def compare(
 ) -> pd.DataFrame:
     """Paired differences B − A of every KPI with 95% CIs and a verdict.
 
+    The table of :func:`run_comparison` (which also keeps both runs and can be saved).
+
     Args:
         a: the baseline scenario.
         b: the alternative; ``None`` means A with ``overrides_b`` applied.
@@ -59,18 +71,74 @@ def compare(
     Returns:
         One row per KPI: ``a_mean, b_mean, diff, ci_low, ci_high, verdict, variance_reduction``.
     """
+    return run_comparison(a, b, reps, seed, overrides_b, workers, progress, executor, scheduler).table
+
+
+@dataclass
+class Comparison:
+    """Two scenarios run on the same callers: both runs' KPIs and the paired table."""
+
+    a: Scenario
+    b: Scenario
+    seed: int
+    replications: int
+    table: pd.DataFrame
+    kpis_a: pd.DataFrame
+    kpis_b: pd.DataFrame
+
+    def write(self, folder: str | Path) -> Path:
+        """Save into an empty or new folder: manifest, both scenarios, the three tables."""
+        from . import __version__
+
+        folder = Path(folder)
+        if folder.exists() and any(folder.iterdir()):
+            raise FileExistsError(f"{folder} is not empty; choose another folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "a.yaml", self.a.to_yaml())
+        atomic_write_text(folder / "b.yaml", self.b.to_yaml())
+        for name in ("table", "kpis_a", "kpis_b"):
+            atomic_write_parquet(folder / f"{'comparison' if name == 'table' else name}.parquet", getattr(self, name))
+        atomic_write_json(folder / MANIFEST, {
+            "kind": "compare", "name": f"{self.a.name}-vs-{self.b.name}", "a": self.a.name, "b": self.b.name,
+            "seed": self.seed, "replications": self.replications, "ccsim_version": __version__,
+            "command": command_line(), "finished": now_iso(), "status": "complete",
+        })
+        return folder
+
+    @classmethod
+    def read(cls, folder: str | Path) -> "Comparison":
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        return cls(a=load_scenario(folder / "a.yaml"), b=load_scenario(folder / "b.yaml"), seed=manifest["seed"],
+                   replications=manifest["replications"], table=pd.read_parquet(folder / "comparison.parquet"),
+                   kpis_a=pd.read_parquet(folder / "kpis_a.parquet"), kpis_b=pd.read_parquet(folder / "kpis_b.parquet"))
+
+
+def run_comparison(
+    a: Scenario | str | Path | Mapping[str, Any],
+    b: Scenario | str | Path | Mapping[str, Any] | None = None,
+    reps: int = 10,
+    seed: int | None = None,
+    overrides_b: Sequence[str] = (),
+    workers: int | None = 1,
+    progress: Callable[[int, int], None] | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> Comparison:
+    """Run A and B paired by replication (arguments as :func:`compare`)."""
     sa = load_scenario(a)
     sb = load_scenario(sa if b is None else b, overrides_b)
     if b is None and not overrides_b:
         raise ValueError("give scenario B, or overrides that turn A into B")
     seed = sa.seed if seed is None else seed
+
     def offset(first: int):  # B's replications count after A's
         return None if progress is None else lambda done, _: progress(first + done, 2 * reps)
 
     where = {"workers": workers, "executor": executor, "scheduler": scheduler, "keep_contacts": False}
     ra = run(sa, reps=reps, seed=seed, progress=offset(0), **where)
     rb = run(sb, reps=reps, seed=seed, progress=offset(reps), **where)
-    return paired_table(ra.kpis, rb.kpis)
+    return Comparison(sa, sb, seed, reps, paired_table(ra.kpis, rb.kpis), ra.kpis, rb.kpis)
 
 
 def paired_table(kpis_a: pd.DataFrame, kpis_b: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,9 +119,12 @@ class SweepSpec(_Model):
         return self
 
 
-def load_spec(source: str | Path | Mapping[str, Any]) -> tuple[SweepSpec, Scenario, list[dict[str, Any]], list[Scenario]]:
+def load_spec(
+    source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()
+) -> tuple[SweepSpec, Scenario, list[dict[str, Any]], list[Scenario]]:
     """Read a sweep spec and everything it implies: the base scenario, the points, their scenarios.
 
+    ``overrides`` (``PATH=VALUE``) change the base scenario before the points are applied.
     Every point is validated up front, so a bad value stops the sweep before anything runs.
 
     Raises:
@@ -139,11 +142,10 @@ def load_spec(source: str | Path | Mapping[str, Any]) -> tuple[SweepSpec, Scenar
         where = Path(spec.scenario)
         if name is not None and not where.is_absolute():
             where = Path(name).parent / where
-        base_data = read_yaml(where)
-        base = load_scenario(where)
+        base = load_scenario(where, overrides)
     else:
-        base_data = spec.scenario
-        base = validate_scenario(base_data, source=f"{name or 'spec'}: scenario")
+        base = load_scenario(spec.scenario, overrides)
+    base_data = base.to_dict()
     points = expand(spec)
     scenarios, problems = [], []
     prefix = "vary." if spec.vary is not None else "sample."
@@ -269,6 +271,7 @@ def sweep(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     results_root: str | Path = "results",
+    overrides: Sequence[str] = (),
 ) -> SweepResult:
     """Run a sweep, writing every finished task into its results folder.
 
@@ -281,6 +284,8 @@ def sweep(
             rest is computed.
         executor: ``"local"`` or ``"dask"``; ``scheduler``: a Dask scheduler address.
         progress: called as ``progress(done, total)`` in replications.
+        overrides: ``PATH=VALUE`` changes to the base scenario (not with ``resume``: the folder
+            keeps the scenario it started with).
 
     Returns:
         The tables; ``failed`` maps each point whose simulation raised to its error.
@@ -300,7 +305,7 @@ def sweep(
     else:
         if spec is None:
             raise ValueError("give a sweep spec, or a folder to resume")
-        spec_obj, base, points, scenarios = load_spec(spec)
+        spec_obj, base, points, scenarios = load_spec(spec, overrides)
         reps = spec_obj.reps if reps is None else reps
         if reps < 1:
             raise ValueError("reps must be at least 1")

@@ -13,7 +13,7 @@ from .helpers import SCENARIOS, single_queue
 
 
 def test_exported_members():
-    assert set(ccsim.__all__) == {"__version__", "compare", "erlang", "load_results", "load_scenario", "run",
+    assert set(ccsim.__all__) == {"__version__", "Comparison", "compare", "erlang", "load_results", "load_scenario", "run",
                                   "simulate", "sweep", "SweepResult", "Outcome",
                                   "RunResult", "Scenario", "ScenarioError"}
     for name in ccsim.__all__:

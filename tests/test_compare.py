@@ -81,3 +81,18 @@ def test_cli_compare(tmp_path):
     assert table.returncode == 0 and "no significant difference" in table.stdout
     assert_clean_error(ccsim_cli("compare", path), "needs scenario B")
     assert_clean_error(ccsim_cli("compare", path, "--set", "pools.nobody.agents=3"), "no item named 'nobody'")
+
+
+def test_cli_compare_saves_a_results_folder(tmp_path):
+    path = small_file(tmp_path)
+    proc = ccsim_cli("compare", path, "--set", "pools.agents.agents=40", "--reps", "3", "--json",
+                     "--out", tmp_path / "cmp")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["folder"] == str(tmp_path / "cmp")
+    loaded = ccsim.load_results(tmp_path / "cmp")
+    assert isinstance(loaded, ccsim.Comparison) and loaded.replications == 3
+    assert loaded.b.pools[0].agents == 40 and len(loaded.kpis_a) == 3
+    assert loaded.table.set_index("kpi").loc["p_wait", "verdict"] == "better"
+    assert_clean_error(ccsim_cli("compare", path, "--set", "seed=2", "--out", tmp_path / "cmp"), "not an empty folder")
+    quiet = ccsim_cli("compare", path, "--set", "seed=2", "--reps", "2", "--no-save", "--json", cwd=tmp_path)
+    assert json.loads(quiet.stdout)["folder"] is None and not (tmp_path / "results").exists()

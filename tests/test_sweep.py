@@ -243,3 +243,12 @@ def test_cli_reports_failed_points_and_exits_non_zero(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_mod, "simulate_chunk", real)
     again = CliRunner().invoke(app, ["sweep", "--resume", str(tmp_path / "s"), "--workers", "1"])
     assert again.exit_code == 0, again.output
+
+
+def test_overrides_change_the_base_scenario(tmp_path):
+    quiet = ccsim.sweep(small_spec(reps=2), workers=1, out=tmp_path / "q", overrides=["arrivals.rate_per_hour=300"])
+    busy = ccsim.sweep(small_spec(reps=2), workers=1, out=tmp_path / "b")
+    assert quiet.runs["arrivals"].mean() < 0.6 * busy.runs["arrivals"].mean()
+    stored = yaml.safe_load((tmp_path / "q" / "scenario.yaml").read_text())
+    assert stored["arrivals"]["rate_per_hour"] == 300  # a resume uses what the sweep started with
+    assert_clean_error(ccsim_cli("sweep", "--resume", tmp_path / "q", "--set", "seed=3"), "drop --reps/--out/--set")
