@@ -19,6 +19,7 @@ from . import erlang
 from .compare import Comparison, compare
 from .errors import ScenarioError
 from .records import Outcome
+from .report import write_report
 from .results import RunResult
 from .runner import run, simulate
 from .scenario import Scenario, load_scenario
@@ -56,4 +57,5 @@ __all__ = [
     "ScenarioError",
     "SweepResult",
     "sweep",
+    "write_report",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +33,8 @@ from . import erlang as erlang_mod
 from .compare import run_comparison
 from .errors import ScenarioError
 from .executors import EXECUTORS
-from .results import RUN_FILES, RUN_KPIS, RunResult, json_float
+from .report import write_report
+from .results import RUN_FILES, RUN_KPIS, RunResult, format_kpi, json_float
 from .runner import run as run_scenario
 from .scenario import Scenario, load_scenario
 from .store import MANIFEST, default_folder, read_manifest
@@ -47,9 +49,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
-RATES = {"abandon_rate", "p_wait", "service_level"}
-
 
 def _fail(messages: list[str]) -> typer.Exit:
     for message in messages:
@@ -98,12 +97,13 @@ def run(
     workers: Annotated[Optional[int], typer.Option(help=WORKERS_HELP)] = None,
     executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
+    with_report: Annotated[bool, typer.Option("--report", help="also write report.html into the results folder")] = False,
 ) -> None:
     """Run a scenario and print its KPIs with 95% confidence intervals."""
     scenario = _load(file, overrides)
     where = _where(workers, executor, scheduler)
-    if no_save and out_dir is not None:
-        raise _fail(["--no-save: cannot be combined with --out"])
+    if no_save and (out_dir is not None or with_report):
+        raise _fail(["--no-save: cannot be combined with --out or --report"])
     target = None if no_save else (out_dir if out_dir is not None else default_folder(scenario.name))
     if target is not None:
         _check_run_folder(target, overwrite)
@@ -111,12 +111,14 @@ def run(
         result = run_scenario(scenario, reps=reps, seed=seed, progress=progress, **where)
     if target is not None:
         result.write(target, overwrite=overwrite)
+        if with_report:
+            _write_report(target)
     if as_json:
         typer.echo(json.dumps({**result.to_json_dict(), "folder": str(target) if target else None}, allow_nan=False))
         return
     _print_run(result)
     if target is not None:
-        out.print(f"results written to {target}/")
+        out.print(f"results written to {target}/" + (" (with report.html)" if with_report else ""))
 
 
 def _check_run_folder(folder: Path, overwrite: bool) -> None:
@@ -153,13 +155,7 @@ def _progress(label: str, total: int, show: bool) -> Iterator[Optional[Callable[
 
 
 def _fmt(kpi: str, value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if kpi in RATES or kpi == "occupancy":
-        return f"{100 * value:.1f}%"
-    if kpi.endswith("_seconds"):
-        return f"{value:.1f} s"
-    return f"{value:,.1f}"
+    return format_kpi(kpi, value)
 
 
 def _print_run(result: RunResult) -> None:
@@ -238,6 +234,7 @@ def compare(
     scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="results folder (default: results/<a>-vs-<b>-<time>)")] = None,
     no_save: Annotated[bool, typer.Option("--no-save", help="write no results folder")] = False,
+    with_report: Annotated[bool, typer.Option("--report", help="also write report.html into the results folder")] = False,
 ) -> None:
     """Compare B with A on the same callers: paired differences, 95% CIs and verdicts."""
     if file_b is None and not overrides:
@@ -245,8 +242,8 @@ def compare(
     a = _load(file_a)
     b = _load(file_b, overrides) if file_b is not None else _load(file_a, overrides)
     where = _where(workers, executor, scheduler)
-    if no_save and out_dir is not None:
-        raise _fail(["--no-save: cannot be combined with --out"])
+    if no_save and (out_dir is not None or with_report):
+        raise _fail(["--no-save: cannot be combined with --out or --report"])
     if out_dir is not None and out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise _fail([f"--out: {out_dir} is not an empty folder; choose another"])
     target = None if no_save else (out_dir or default_folder(f"{a.name}-vs-{b.name}"))
@@ -256,6 +253,8 @@ def compare(
     table = comparison.table
     if target is not None:
         comparison.write(target)
+        if with_report:
+            _write_report(target)
     if as_json:
         kpis = {row.kpi: {"a": json_float(row.a_mean), "b": json_float(row.b_mean), "diff": json_float(row.diff),
                           "ci_low": json_float(row.ci_low), "ci_high": json_float(row.ci_high), "verdict": row.verdict,
@@ -282,13 +281,7 @@ def compare(
 
 
 def _fmt_diff(kpi: str, value: float) -> str:
-    if math.isnan(value):
-        return "–"
-    if kpi in RATES:
-        return f"{100 * value:+.2f} pts"
-    if kpi.endswith("_seconds"):
-        return f"{value:+.1f} s"
-    return f"{value:+,.1f}"
+    return format_kpi(kpi, value, signed=True)
 
 
 SWEEP_COLUMNS = ("service_level", "abandon_rate", "asa_seconds", "agent_cost")
@@ -306,6 +299,7 @@ def sweep(
     executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object to stdout")] = False,
+    with_report: Annotated[bool, typer.Option("--report", help="also write report.html into the results folder")] = False,
 ) -> None:
     """Run a scenario over a grid or a Latin hypercube of values; every point sees the same callers."""
     where = _where(workers, executor, scheduler)
@@ -338,6 +332,8 @@ def sweep(
         raise _fail([f"--out: {exc}"]) from None
     sort = sort or (spec_obj.sort if spec_obj else None) or "service_level"
     table = result.summary(sort) if len(result.points) else result.points
+    if with_report and len(result.points):
+        _write_report(result.folder, kpi=sort)
     if as_json:
         points = [{"point": int(row["point"]), "params": {p: _jsonable(row[p]) for p in result.params},
                    "replications": int(row["replications"]),
@@ -385,6 +381,29 @@ def _print_sweep(result, table, sort: str) -> None:
 
 def _cell(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="a results folder of ccsim run, sweep or compare")],
+    open_: Annotated[bool, typer.Option("--open", help="open the report in the web browser")] = False,
+    kpi: Annotated[Optional[str], typer.Option(help="sweeps: the KPI to plot (default: the spec's sort)")] = None,
+    target: Annotated[Optional[float], typer.Option(help="target line for the KPI, e.g. 0.8 (default: 80% for service level)")] = None,
+) -> None:
+    """Write report.html (self-contained) and a PNG per plot into a results folder."""
+    if not (folder / MANIFEST).is_file():
+        raise _fail([f"{folder}: not a ccsim results folder (no {MANIFEST})"])
+    page = _write_report(folder, kpi, target)
+    out.print(f"report written to {page}")
+    if open_:
+        webbrowser.open(page.resolve().as_uri())
+
+
+def _write_report(folder: Path, kpi: Optional[str] = None, target: Optional[float] = None) -> Path:
+    try:
+        return write_report(folder, kpi=kpi, target=target)
+    except ValueError as exc:
+        raise _fail([str(exc)]) from None
 
 
 @app.command()

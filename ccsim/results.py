@@ -169,6 +169,24 @@ class RunResult:
                    contacts=contacts, simulated_contacts=0, simulation_seconds=0.0, meta=meta, **tables)
 
 
+RATES = {"abandon_rate", "p_wait", "service_level", "occupancy"}
+
+
+def format_kpi(kpi: str, value: Any, signed: bool = False) -> str:
+    """A KPI value as a planner reads it: shares in %, times in s, counts with separators.
+
+    With ``signed`` (a difference), shares are in percentage points.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "+" if signed else ""
+    if kpi in RATES or kpi.startswith("occupancy"):
+        return f"{100 * value:{sign}.2f} pts" if signed else f"{100 * value:.1f}%"
+    if kpi.endswith("_seconds"):
+        return f"{value:{sign}.1f} s"
+    return f"{value:{sign},.1f}"
+
+
 def _triple(row: Any) -> dict[str, float | None]:
     get = row.get if isinstance(row, pd.Series) else lambda k: getattr(row, k)
     return {k: json_float(get(k)) for k in ("mean", "ci_low", "ci_high")}

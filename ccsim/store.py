@@ -35,7 +35,7 @@ def default_folder(name: str, root: str | Path = "results") -> Path:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
@@ -43,10 +43,11 @@ def atomic_write_json(path: Path, data: Any) -> None:
 
 
 def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def _atomic(path: Path, write: Callable[[str], Any]) -> None:
+def atomic_write(path: Path, write: Callable[[str], Any]) -> None:
+    """Call ``write(temporary_path)``, then rename the result to ``path`` (whole file or none)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:

@@ -1,0 +1,208 @@
+"""Reports: one HTML page per results folder, to mail to the staffing meeting.
+
+``ccsim report results/retail-bank-day-20261123-101500`` writes ``report.html`` into the
+folder: the scenario's name, the command that produced the results, the KPI table with
+confidence intervals, and every plot that applies to what the folder holds (a run, a sweep or
+a comparison). The page is a single file: the plots are embedded as PNG data, and nothing is
+fetched from the network to view it. Each plot is also written beside it as a PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import plots
+from .compare import Comparison
+from .results import RUN_KPIS, RunResult, format_kpi
+from .store import atomic_write, atomic_write_text, read_manifest
+from .sweeps import SweepResult, load_sweep
+
+DPI = 110
+
+
+@dataclass
+class Plot:
+    slug: str  # file name without .png
+    title: str
+    caption: str
+    figure: Figure
+
+
+def write_report(folder: str | Path, kpi: str | None = None, target: float | None = None) -> Path:
+    """Write ``report.html`` and one PNG per plot into a results folder; return the page's path.
+
+    Args:
+        folder: a folder written by ``ccsim run``, ``ccsim sweep`` or ``ccsim compare``.
+        kpi: for a sweep, the KPI to plot (default: the spec's ``sort``, else service level).
+        target: the target line for that KPI (default: 80% for service level, none otherwise).
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    kind = manifest.get("kind", "run")
+    if kind == "sweep":
+        title, tables, figures = _sweep(load_sweep(folder), folder, kpi, target)
+    elif kind == "compare":
+        title, tables, figures = _comparison(Comparison.read(folder))
+    else:
+        title, tables, figures = _run(RunResult.read(folder), target)
+    sections = []
+    for plot in figures:
+        atomic_write(folder / f"{plot.slug}.png", lambda tmp, f=plot.figure: f.savefig(tmp, format="png", dpi=DPI))
+        buffer = io.BytesIO()
+        plot.figure.savefig(buffer, format="png", dpi=DPI)
+        plt.close(plot.figure)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        sections.append(
+            f'<figure id="{plot.slug}"><h3>{html.escape(plot.title)}</h3>'
+            f'<img alt="{html.escape(plot.title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{html.escape(plot.caption)}</figcaption></figure>"
+        )
+    page = _page(title, manifest, tables, sections)
+    atomic_write_text(folder / "report.html", page)
+    return folder / "report.html"
+
+
+# -------------------------------------------------------------------------------------------------
+
+
+def _run(result: RunResult, target: float | None):
+    s = result.scenario
+    name = s.name
+    n = result.replications
+    sl = target if target is not None else 0.8
+    summary = result.summary()
+    kpi_table = pd.DataFrame({
+        "KPI": summary.index,
+        "mean": [format_kpi(k, v) for k, v in summary["mean"].items()],
+        "95% CI": [_ci(k, row.ci_low, row.ci_high) for k, row in summary.iterrows()],
+    })
+    pools = result.pool_summary()
+    pool_rows = []
+    for pool in [p.name for p in s.pools]:
+        part = pools[pools["pool"] == pool].set_index("kpi")
+        occ = part.loc["occupancy"]
+        pool_rows.append({"pool": pool, "occupancy": format_kpi("occupancy", occ["mean"]),
+                          "95% CI": _ci("occupancy", occ.ci_low, occ.ci_high),
+                          "staffed hours": f"{part.loc['staffed_hours', 'mean']:,.1f}",
+                          "handled": f"{part.loc['handled', 'mean']:,.1f}"})
+    tables = [(f"KPIs over {n} replications (after {s.horizon.warmup_minutes:g} min warm-up)", kpi_table),
+              ("Pools", pd.DataFrame(pool_rows))]
+    figures = [
+        Plot("arrivals_vs_staffing", "Arrivals and staffing by interval",
+             "Bars: contacts arriving in each interval (mean over replications, 95% CI); line: agents staffed.",
+             plots.arrivals_vs_staffing(result.intervals, name)),
+        Plot("service_by_interval", "Speed of answer and service level by interval",
+             f"Bands: 95% CI over replications. Service level: answered within {s.service_level_seconds:g} s "
+             f"/ offered; dashed: the {sl:.0%} target.",
+             plots.service_by_interval(result.intervals, s.service_level_seconds, sl, name)),
+        Plot("abandonment_by_interval", "Abandonment by interval", "Abandoned / offered, by arrival interval.",
+             plots.abandonment_by_interval(result.intervals, name)),
+        Plot("occupancy_by_pool", "Occupancy by pool", "Busy agent time / agent time present, per interval.",
+             plots.occupancy_by_pool(result.pool_intervals, [p.name for p in s.pools], name)),
+    ]
+    if result.contacts is not None:
+        figures += [
+            Plot("wait_distribution", "Waiting time and patience",
+                 "How long answered and abandoned callers waited, against how long callers were willing to wait.",
+                 plots.wait_distribution(result.contacts, name)),
+            Plot("journey_flow", "The journey", "From arrival to outcome; band widths are contacts per day.",
+                 plots.journey_flow(result.contacts, n, name)),
+            Plot("transfer_chains", "Transfer-chain lengths", "Contacts per day by the number of transfers.",
+                 plots.transfer_chain_lengths(result.contacts, n, name)),
+        ]
+    return f"Run: {name}", tables, figures
+
+
+def _sweep(result: SweepResult, folder: Path, kpi: str | None, target: float | None):
+    import yaml
+
+    spec = yaml.safe_load((folder / "spec.yaml").read_text(encoding="utf-8"))
+    kpi = kpi or spec.get("sort") or "service_level"
+    if kpi not in result.points.columns:
+        raise ValueError(f"unknown KPI {kpi!r}; allowed: {', '.join(RUN_KPIS)}")
+    target = target if target is not None else (0.8 if kpi == "service_level" else None)
+    table = result.summary(kpi)
+    shown = [kpi] + [k for k in ("service_level", "abandon_rate", "asa_seconds", "agent_cost") if k != kpi]
+    rows = pd.DataFrame({"point": table["point"], **{p: table[p] for p in result.params}})
+    for k in shown:
+        rows[k] = [format_kpi(k, m) + ("" if pd.isna(lo) or hi == lo else f" ± {format_kpi(k, (hi - lo) / 2)}")
+                   for m, lo, hi in zip(table[k], table[f"{k}_ci_low"], table[f"{k}_ci_high"])]
+    tables = [(f"Points sorted by {kpi} (best first): mean ± half-width of the 95% CI over "
+               f"{int(table['replications'].max())} replications", rows.head(40))]
+    if result.failed:
+        tables.append(("Failed points", pd.DataFrame({"point": list(result.failed), "error": list(result.failed.values())})))
+    params = result.params
+    figures = []
+    grid = "vary" in spec
+    if grid and len(params) == 2:
+        figures.append(Plot("sweep_heatmap", f"{kpi} over {params[0]} and {params[1]}",
+                            "Mean over replications; outlined cells meet the target.",
+                            plots.sweep_heatmap(result.points, params[0], params[1], kpi, target, result.name)))
+    for k, x in enumerate(params):
+        group = params[1 - k] if grid and len(params) == 2 else None
+        figures.append(Plot(f"sweep_{k}", f"{kpi} against {x}",
+                            "Mean with 95% CI band" + (f", one line per {group}" if group else "") + ".",
+                            plots.sweep_line(result.points, x, kpi, group=group, target=target, name=result.name)))
+    return f"Sweep: {result.name}", tables, figures
+
+
+def _comparison(c: Comparison):
+    t = c.table
+    rows = pd.DataFrame({
+        "KPI": t["kpi"],
+        "A": [format_kpi(k, v) for k, v in zip(t["kpi"], t["a_mean"])],
+        "B": [format_kpi(k, v) for k, v in zip(t["kpi"], t["b_mean"])],
+        "B − A": [format_kpi(k, v, signed=True) for k, v in zip(t["kpi"], t["diff"])],
+        "95% CI": [_ci(k, lo, hi, signed=True) for k, lo, hi in zip(t["kpi"], t["ci_low"], t["ci_high"])],
+        "verdict": t["verdict"],
+    })
+    tables = [(f"B − A paired over {c.replications} replications (A: {c.a.name}, B: {c.b.name})", rows)]
+    figures = [Plot("comparison_forest", "Paired differences", "Each KPI's change from A to B relative to A's "
+                    "mean, with its 95% CI from paired replications (same callers in A and B).",
+                    plots.comparison_forest(t, c.a.name, c.b.name))]
+    return f"Comparison: {c.b.name} against {c.a.name}", tables, figures
+
+
+def _ci(kpi: str, low: float, high: float, signed: bool = False) -> str:
+    if pd.isna(low):
+        return "–"
+    return f"[{format_kpi(kpi, low, signed)} … {format_kpi(kpi, high, signed)}]"
+
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1000px;
+       color: #212121; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } .meta { color: #616161; font-size: 0.9rem; }
+code { background: #f5f5f5; padding: 0.1rem 0.3rem; border-radius: 3px; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #e0e0e0; padding: 0.25rem 0.8rem; text-align: right; white-space: nowrap; }
+.wide { overflow-x: auto; }
+th:first-child, td:first-child { text-align: left; } th { background: #fafafa; }
+figure { margin: 1.5rem 0; } figure img { width: 100%; height: auto; }
+figcaption { color: #616161; font-size: 0.85rem; }
+"""
+
+
+def _page(title: str, manifest: dict, tables: list[tuple[str, pd.DataFrame]], sections: list[str]) -> str:
+    meta = [("command", manifest.get("command")), ("ccsim", manifest.get("ccsim_version")),
+            ("seed", manifest.get("seed")), ("replications", manifest.get("replications")),
+            ("finished", manifest.get("finished"))]
+    meta_html = " · ".join(f"{k}: <code>{html.escape(str(v))}</code>" for k, v in meta if v is not None)
+    table_html = "".join(f"<h2>{html.escape(caption)}</h2><div class=\"wide\">"
+                         f"{frame.to_html(index=False, escape=True, border=0)}</div>" for caption, frame in tables)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p class=\"meta\">{meta_html}</p>"
+        f"{table_html}<h2>Plots</h2>{''.join(sections)}"
+        "<p class=\"meta\">Made by ccsim. Every plot is also saved beside this page as a PNG.</p>"
+        "</body></html>\n"
+    )
