@@ -8,6 +8,11 @@ Bad input of any kind ends with one message per problem on stderr and exit code 
 
 from __future__ import annotations
 
+import os
+
+# The command line draws into files, never windows: no display needed, none opened.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 import json
 import math
 import sys

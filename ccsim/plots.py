@@ -13,17 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 
-matplotlib.use("Agg", force=False)  # no screen needed; a notebook's inline backend still wins
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-
-from .stats import summarize  # noqa: E402
+from .stats import summarize
 
 #: Outcome colours, the same in every plot.
 OUTCOME_COLORS = {
