@@ -251,14 +251,18 @@ def _sankey(ax, stages, flows, stage_names) -> None:
     gap = 0.04
     width = 0.12
     boxes: dict[str, list[float]] = {}  # label -> [x, y0, height, next free y out, next free y in]
+    top_label = 1.0
     for k, stage in enumerate(stages):
         height_used = sum(c for _, c, _ in stage) / total + gap * (len(stage) - 1)
         y = (1 - height_used) / 2
+        label_y = -1.0
         for label, count, color in stage:
             h = count / total
             ax.add_patch(Rectangle((k, y), width, h, color=color, lw=0))
-            ax.text(k + width + 0.02, y + h / 2, f"{label}\n{count:,.0f} ({count / arrived:.0%})", va="center",
+            label_y = max(y + h / 2, label_y + 0.09)  # two-line labels of thin nodes must not overlap
+            ax.text(k + width + 0.02, label_y, f"{label}\n{count:,.0f} ({count / arrived:.0%})", va="center",
                     fontsize=9)
+            top_label = max(top_label, label_y)
             boxes[label] = [k, y, h, y, y]
             y += h + gap
     colors = {label: color for stage in stages for label, _, color in stage}
@@ -275,7 +279,7 @@ def _sankey(ax, stages, flows, stage_names) -> None:
                  MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.CLOSEPOLY]
         ax.add_patch(PathPatch(MplPath(verts, codes), color=colors[dst], alpha=0.35, lw=0))
     ax.set_xlim(-0.1, len(stages) - 1 + 0.6)
-    ax.set_ylim(-0.04, 1.1)
+    ax.set_ylim(-0.04, top_label + 0.1)
     ax.set_xticks([k + width / 2 for k in range(len(stages))], stage_names)
     ax.set_yticks([])
     for side in ("left", "right", "top"):

@@ -108,3 +108,22 @@ def test_report_renders_in_headless_chromium(folders, tmp_path):
     assert (gray > 0.95).mean() > 0.3 and (gray < 0.3).mean() > 0.005
     colourful = np.ptp(pixels[..., :3], axis=2) > 0.3
     assert colourful.mean() > 0.002  # text alone has none: the embedded plots were decoded and drawn
+
+
+def test_sweep_and_compare_with_report_flag(tmp_path):
+    import yaml
+
+    spec = {"name": "flag-sweep", "scenario": single_queue(hours=1, warmup_minutes=0), "reps": 2,
+            "vary": {"pools.agents.agents": [30, 34]}}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    proc = ccsim_cli("sweep", path, "--out", tmp_path / "sweep", "--workers", "1", "--report")
+    assert proc.returncode == 0, proc.stderr
+    check_page(tmp_path / "sweep", {"sweep_0"})
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(single_queue(hours=1, warmup_minutes=0)))
+    proc = ccsim_cli("compare", scenario, "--set", "pools.agents.agents=36", "--reps", "2",
+                     "--out", tmp_path / "cmp", "--report")
+    assert proc.returncode == 0, proc.stderr
+    check_page(tmp_path / "cmp", {"comparison_forest"})
+    assert_clean_error(ccsim_cli("run", scenario, "--no-save", "--report"), "--no-save")
