@@ -66,3 +66,18 @@ def mean_patience(calls: pd.DataFrame) -> float:
     queued = calls[calls["q_time"] > 0]
     abandoned = (queued["outcome"] == "HANG").sum()
     return float(queued["q_time"].sum() / abandoned) if abandoned else np.inf
+
+
+def redial_behaviour(calls: pd.DataFrame) -> tuple[float, pd.Series]:
+    """How identified customers who hung up in the queue call again the same day.
+
+    Returns the share who called again that day and their delays in seconds (from hanging up to
+    the next call). Unidentified callers (customer id 0) cannot be followed and are left out.
+    """
+    known = calls[(calls["outcome"] != "PHANTOM") & (calls["customer_id"] > 0)]
+    known = known.sort_values(["customer_id", "date", "vru_entry_s"], kind="stable")
+    next_call = known.groupby(["customer_id", "date"])["vru_entry_s"].shift(-1)
+    hung_up = (known["outcome"] == "HANG") & (known["q_time"] > 0)
+    again = next_call[hung_up].notna()
+    delays = (next_call - (known["q_start_s"] + known["q_time"]))[hung_up][again]
+    return float(again.mean()), delays[delays > 0]

@@ -108,6 +108,10 @@ class Center:
             if streams is None:
                 raise ValueError("give the replication's streams, or the callers explicitly")
             callers = draw_callers(scenario, streams)
+        self._redial = [seg.redial for seg in scenario.segments]
+        if any(self._redial) and streams is None:
+            raise ValueError("redials draw from the replication's streams: give them")
+        self._streams = streams
         self.scenario = scenario
         self.env = simpy.Environment()
         self.records = ContactRecords()
@@ -195,6 +199,31 @@ class Center:
             self._state[i] = DONE
             self.records.end[i] = self.env._now
             self.records.outcome[i] = _ABANDONED
+            if self._redial[self.records.segment[i]] is not None:
+                self._maybe_call_again(i)
+
+    def _maybe_call_again(self, i: int) -> None:
+        """A customer who hung up may call again later, unless the center has closed by then."""
+        rec = self.records
+        redial = self._redial[rec.segment[i]]
+        rng = self._streams["redials"]
+        if rec.attempt[i] + 1 >= redial.max_contacts or rng.random() >= redial.after_abandon:
+            return
+        delay = float(redial.delay.ppf(rng.random()))
+        if self.env._now + delay < self.scenario.horizon_seconds:  # after closing: another day's call
+            Timeout(self.env, delay, i).callbacks.append(self._call_again)
+
+    def _call_again(self, event: Timeout) -> None:
+        """The same customer, the same question, a new contact with fresh patience and handle time."""
+        i = event._value
+        rec = self.records
+        segment, intent = rec.segment[i], rec.intent[i]
+        spec = self.scenario.segments[segment].patience
+        patience = float(spec.ppf(self._streams["patience"].random())) if spec is not None else math.inf
+        handle = float(self.scenario.intents[intent].handle_time.ppf(self._streams["handle_times"].random()))
+        j = rec.add_contact(rec.customer[i], rec.attempt[i] + 1, self.env._now, segment, intent, patience, handle)
+        self._state.append(ARRIVING)
+        self._join_queue(j)
 
     def _make_overflow(self, pool: PoolState, k: int):
         """The callback that lets ``pool`` take a caller who has waited long enough in queue k."""

@@ -37,7 +37,8 @@ from .store import (
 DIRECTION = {
     "arrivals": 0, "offered": 0, "answered": +1, "abandoned": -1, "short_abandons": 0, "in_system": -1,
     "abandon_rate": -1, "p_wait": -1, "asa_seconds": -1, "mean_wait_seconds": -1, "service_level": +1,
-    "aht_seconds": 0, "agent_cost": -1,
+    "aht_seconds": 0, "agent_cost": -1, "customers": 0, "repeat_contact_rate": -1, "fcr": +1,
+    "resolution_rate": +1,
 }
 
 SAME = "no significant difference"

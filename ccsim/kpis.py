@@ -14,6 +14,11 @@ how busy were the agents?" Every definition here is the one in DESIGN.md:
 - aht_seconds = mean handle time of contacts whose service ended.
 - occupancy of a pool = busy agent time / agent time present (staffing plus the overtime of
   agents finishing a call after their shift).
+- customers: distinct people (a redial is a new contact of the same customer);
+  repeat_contact_rate = their contacts after the first / all their contacts;
+  fcr = customers whose first contact ended resolved / customers; resolution_rate = customers
+  resolved on any contact by the end / customers. Until agents can fail to resolve (the
+  customer-journey model), an answered contact counts as resolved.
 
 Contacts are counted in the interval they arrived in; contacts that arrived during the
 warm-up are left out of the replication's KPIs. Agent time is counted from the end of the
@@ -42,6 +47,10 @@ CONTACT_KPIS = (
     "service_level",
     "aht_seconds",
 )
+
+#: Customer KPIs, per replication (a customer belongs to the replication's KPIs when their
+#: first contact arrived after the warm-up).
+CUSTOMER_KPIS = ("customers", "repeat_contact_rate", "fcr", "resolution_rate")
 
 #: Pool KPIs, per pool.
 POOL_KPIS = ("staffed_hours", "present_hours", "busy_hours", "occupancy", "handled")
@@ -136,3 +145,20 @@ def pool_time(
         here = p_pool == p
         present[p] = step_cumulative(p_time[here], p_delta[here], points)
     return busy, present
+
+
+def customer_kpis(records: ContactRecords, warmup_seconds: float) -> dict[str, float]:
+    """Customer KPIs of one replication (customers whose first contact came after the warm-up)."""
+    c = records.columns()
+    first = c["attempt"] == 0
+    base = np.unique(c["customer"][first & (c["arrival"] >= warmup_seconds)])
+    mine = np.isin(c["customer"], base)
+    resolved = c["outcome"] == Outcome.ANSWERED
+    n = len(base)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "customers": float(n),
+            "repeat_contact_rate": float((mine & ~first).sum() / mine.sum()) if mine.any() else np.nan,
+            "fcr": float((mine & first & resolved).sum() / n) if n else np.nan,
+            "resolution_rate": float(len(np.unique(c["customer"][mine & resolved])) / n) if n else np.nan,
+        }

@@ -30,6 +30,8 @@ class Outcome(IntEnum):
 
 # column name -> array typecode
 CONTACT_COLUMNS = {
+    "customer": "i",
+    "attempt": "h",  # 0: the customer's first contact; 1: the first redial; ...
     "arrival": "d",
     "segment": "h",
     "intent": "h",
@@ -58,13 +60,24 @@ class ContactRecords:
                   patience: np.ndarray, handle_time: np.ndarray) -> None:
         """Append contacts whose journey has not started yet (outcome IN_SYSTEM)."""
         n = len(arrival)
-        given = {"arrival": arrival, "segment": segment, "intent": intent,
-                 "patience": patience, "handle_time": handle_time}
+        first = len(self)
+        given = {"customer": np.arange(first, first + n), "attempt": np.zeros(n), "arrival": arrival,
+                 "segment": segment, "intent": intent, "patience": patience, "handle_time": handle_time}
         defaults = {"queue_join": NAN, "answer": NAN, "end": NAN, "pool": -1, "agent": -1,
                     "outcome": int(Outcome.IN_SYSTEM)}
         for name, code in CONTACT_COLUMNS.items():
             column = given[name] if name in given else np.full(n, defaults[name])
             getattr(self, name).frombytes(np.ascontiguousarray(column, dtype=code).tobytes())
+
+    def add_contact(self, customer: int, attempt: int, arrival: float, segment: int, intent: int,
+                    patience: float, handle_time: float) -> int:
+        """Append one contact made during the run (a redial); return its index."""
+        for name, value in (("customer", customer), ("attempt", attempt), ("arrival", arrival),
+                            ("segment", segment), ("intent", intent), ("patience", patience),
+                            ("handle_time", handle_time), ("queue_join", NAN), ("answer", NAN), ("end", NAN),
+                            ("pool", -1), ("agent", -1), ("outcome", int(Outcome.IN_SYSTEM))):
+            getattr(self, name).append(value)
+        return len(self) - 1
 
     def columns(self) -> dict[str, np.ndarray]:
         """Zero-copy numpy views of every column."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .kpis import CONTACT_KPIS
+from .kpis import CONTACT_KPIS, CUSTOMER_KPIS
 from .scenario import Scenario, load_scenario
 from .stats import summarize
 from .store import (
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .runner import Replication
 
 #: The KPIs of a run summary, in the order they are shown.
-RUN_KPIS = (*CONTACT_KPIS, "agent_cost")
+RUN_KPIS = (*CONTACT_KPIS, *CUSTOMER_KPIS, "agent_cost")
 POOL_SUMMARY_KPIS = ("occupancy", "staffed_hours", "busy_hours", "handled")
 INTERVAL_SUMMARY_KPIS = ("arrivals", "offered", "abandon_rate", "asa_seconds", "service_level", "staffed")
 
@@ -169,7 +169,7 @@ class RunResult:
                    contacts=contacts, simulated_contacts=0, simulation_seconds=0.0, meta=meta, **tables)
 
 
-RATES = {"abandon_rate", "p_wait", "service_level", "occupancy"}
+RATES = {"abandon_rate", "p_wait", "service_level", "occupancy", "repeat_contact_rate", "fcr", "resolution_rate"}
 
 
 def format_kpi(kpi: str, value: Any, signed: bool = False) -> str:

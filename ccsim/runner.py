@@ -19,7 +19,7 @@ import pandas as pd
 
 from .center import Center
 from .executors import run_tasks
-from .kpis import CONTACT_KPIS, contact_kpis, pool_time
+from .kpis import CONTACT_KPIS, contact_kpis, customer_kpis, pool_time
 from .records import contacts_frame
 from .results import RunResult
 from .scenario import Scenario, load_scenario
@@ -58,6 +58,7 @@ def _tables(s: Scenario, center: Center, replication: int, keep_contacts: bool, 
     # Contact KPIs: the whole replication (after warm-up) and each arrival interval.
     after_warmup = np.where(arrival >= warm, 0, -1)
     overall = {k: float(v[0]) for k, v in contact_kpis(rec, s, after_warmup, 1, end_time).items()}
+    overall.update(customer_kpis(rec, warm))
     interval_of = np.minimum((arrival // s.interval_seconds).astype(np.int64), n_int - 1)
     per_interval = contact_kpis(rec, s, interval_of, n_int, end_time)
 

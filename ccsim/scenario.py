@@ -106,6 +106,14 @@ class Arrivals(_Model):
     rate_per_hour: PerIntervalRate
 
 
+class Redial(_Model):
+    """How a customer who hung up calls again: the same question, a new contact, later."""
+
+    after_abandon: float = Field(ge=0, le=1, description="probability of calling again after hanging up in queue")
+    delay: Distribution = Field(description="time from hanging up to calling again")
+    max_contacts: int = Field(default=5, ge=1, description="a customer makes at most this many contacts")
+
+
 class Segment(_Model):
     """A group of callers with the same behaviour (e.g. 'retail', 'premium')."""
 
@@ -114,6 +122,7 @@ class Segment(_Model):
     patience: Distribution | None = Field(
         default=None, description="time a caller waits in queue before hanging up; none = forever"
     )
+    redial: Redial | None = Field(default=None, description="calling again after hanging up; none = never")
 
 
 class Intent(_Model):

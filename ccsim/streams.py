@@ -21,6 +21,7 @@ STREAMS = (
     "intents",
     "patience",
     "handle_times",
+    "redials",
 )
 
 

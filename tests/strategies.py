@@ -40,6 +40,9 @@ def scenarios(draw) -> dict:
         {"name": "patient", "share": 0.5},
         {"name": "impatient", "share": 0.5, "patience": draw(dists)},
     ] if draw(st.booleans()) else [{"name": "all", "share": 1.0, "patience": draw(dists)}]
+    if draw(st.booleans()):  # impatient callers who may call again
+        segments[-1]["redial"] = {"after_abandon": draw(st.floats(0, 1)), "delay": draw(dists),
+                                  "max_contacts": draw(st.integers(1, 4))}
     return {
         "name": "prop",
         "seed": draw(st.integers(0, 2**32)),

@@ -10,6 +10,7 @@ from ccsim.calllog import (
     hourly_arrivals,
     mean_patience,
     read_anonymous_bank,
+    redial_behaviour,
     service_time_shape,
 )
 from ccsim.scenario import load_scenario
@@ -64,3 +65,9 @@ def test_bank_scenario_follows_the_log(calls):
     main = next(i for i in s.intents if i.name == "account_enquiry")
     assert main.handle_time.mean == pytest.approx(shape.loc["PS", "mean"], rel=0.01)
     assert 300 <= mean_patience(calls) <= 500
+
+    share, delays = redial_behaviour(calls)
+    for segment in s.segments:
+        assert segment.redial.after_abandon == pytest.approx(share, abs=0.01)
+        assert segment.redial.delay.mean == pytest.approx(delays.mean(), rel=0.02)
+        assert segment.redial.delay.cv == pytest.approx(delays.std() / delays.mean(), abs=0.05)

@@ -50,6 +50,15 @@ def test_every_contact_ends_in_exactly_one_outcome(data):
     # the bookkeeping adds up
     counts = np.bincount(outcome, minlength=3)
     assert counts.sum() == len(c.records)
+    # customers: attempts 0, 1, 2, ... each after the previous one hung up, never past the limit
+    for customer in np.unique(r["customer"]):
+        mine = np.flatnonzero(r["customer"] == customer)
+        assert r["attempt"][mine].tolist() == list(range(len(mine)))
+        redial = c.scenario.segments[r["segment"][mine[0]]].redial
+        assert len(mine) <= (redial.max_contacts if redial else 1)
+        for before, after in zip(mine[:-1], mine[1:]):
+            assert outcome[before] == Outcome.ABANDONED and r["arrival"][after] >= r["end"][before]
+            assert r["arrival"][after] < c.scenario.horizon_seconds
 
 
 @SETTINGS
@@ -111,6 +120,8 @@ def test_kpis_are_consistent(data):
     rep = simulate(s, s.seed, 0)
     k = rep.kpis
     assert k["offered"] == k["arrivals"]  # no IVR yet: every arrival reaches a queue
+    if k["customers"]:
+        assert 0 <= k["fcr"] <= k["resolution_rate"] <= 1 and 0 <= k["repeat_contact_rate"] < 1
     # still in the center = waiting, or (at a hard stop) answered and still being served
     waiting = k["offered"] - k["answered"] - k["abandoned"]
     assert 0 <= waiting <= k["in_system"]
