@@ -24,6 +24,7 @@ from .results import RunResult
 from .runner import run, simulate
 from .scenario import Scenario, load_scenario
 from .sweeps import SweepResult, sweep
+from .trace import trace
 
 
 def load_results(folder):
@@ -57,5 +58,6 @@ __all__ = [
     "ScenarioError",
     "SweepResult",
     "sweep",
+    "trace",
     "write_report",
 ]

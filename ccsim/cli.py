@@ -45,6 +45,7 @@ from .scenario import Scenario, load_scenario
 from .store import MANIFEST, default_folder, read_manifest
 from .sweeps import load_spec
 from .sweeps import sweep as run_sweep
+from .trace import trace as trace_customer
 
 app = typer.Typer(
     add_completion=False,
@@ -409,6 +410,25 @@ def _write_report(folder: Path, kpi: Optional[str] = None, target: Optional[floa
         return write_report(folder, kpi=kpi, target=target)
     except ValueError as exc:
         raise _fail([str(exc)]) from None
+
+
+@app.command("trace")
+def trace_command(
+    file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
+    customer: Annotated[Optional[int], typer.Option(min=0, help="customer number (default: one who called back, or waited)")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="seed; default: the scenario's")] = None,
+    replication: Annotated[int, typer.Option(min=0, help="which replication")] = 0,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
+) -> None:
+    """Print one customer's path through the center as a timeline."""
+    scenario = _load(file, overrides)
+    try:
+        lines = trace_customer(scenario, customer=customer, seed=seed, replication=replication)
+    except ValueError as exc:
+        raise _fail([f"--customer: {exc}"]) from None
+    out.print(lines[0], style="bold", highlight=False)
+    for line in lines[1:]:
+        out.print("  " + line, highlight=False, soft_wrap=True)
 
 
 @app.command()
