@@ -139,18 +139,18 @@ def _check_run_folder(folder: Path, overwrite: bool) -> None:
 
 @contextmanager
 def _progress(label: str, total: int, show: bool) -> Iterator[Optional[Callable[[int, int], None]]]:
-    """A progress callback: a bar on a terminal, a line per tenth of the work elsewhere (a log,
+    """A progress callback: a bar on a terminal, a line per 5% of the work elsewhere (a log,
     a pipe), nothing when ``show`` is false (``--json``)."""
     if not show:
         yield None
     elif not err.is_terminal:
-        shown = [0]  # tenths of the work already reported
+        shown = [0]  # twentieths of the work already reported
 
         def line(done: int, total: int) -> None:
-            tenth = done * 10 // total
-            if tenth > shown[0]:
-                shown[0] = tenth
-                print(f"{label}: {done}/{total} replications", file=sys.stderr, flush=True)
+            step = done * 20 // total
+            if step > shown[0]:
+                shown[0] = step
+                print(f"{label}: {done}/{total} replications ({100 * done // total}%)", file=sys.stderr, flush=True)
 
         yield line
     else:

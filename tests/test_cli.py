@@ -152,7 +152,7 @@ def test_help_lists_the_commands():
 def test_progress_lines_when_not_on_a_terminal(tmp_path):
     proc = ccsim("run", small_file(tmp_path), "--reps", "4", "--workers", "1", "--no-save")
     assert proc.returncode == 0
-    assert proc.stderr.splitlines() == [f"test: {k}/4 replications" for k in range(1, 5)]
+    assert proc.stderr.splitlines() == [f"test: {k}/4 replications ({25 * k}%)" for k in range(1, 5)]
     quiet = ccsim("run", small_file(tmp_path), "--reps", "4", "--json", "--no-save")
     assert quiet.stderr == ""
 
@@ -178,3 +178,11 @@ def test_no_save_writes_nothing(tmp_path):
 def test_executor_options_are_checked(tmp_path):
     assert_clean_error(ccsim("run", small_file(tmp_path), "--executor", "spark"), "unknown executor 'spark'")
     assert_clean_error(ccsim("run", small_file(tmp_path), "--scheduler", "tcp://127.0.0.1:1"), "goes with --executor dask")
+
+
+def test_progress_lines_every_five_percent(tmp_path):
+    proc = ccsim("run", small_file(tmp_path, horizon={"hours": 0.25, "interval_minutes": 15}), "--reps", "100",
+                 "--workers", "1", "--no-save")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 20 and lines[0] == "test: 5/100 replications (5%)" and lines[-1].endswith("(100%)")
