@@ -44,35 +44,16 @@ DIRECTION = {
 SAME = "no significant difference"
 
 
-def compare(
-    a: Scenario | str | Path | Mapping[str, Any],
-    b: Scenario | str | Path | Mapping[str, Any] | None = None,
-    reps: int = 10,
-    seed: int | None = None,
-    overrides_b: Sequence[str] = (),
-    workers: int | None = 1,
-    progress: Callable[[int, int], None] | None = None,
-    executor: str = "local",
-    scheduler: str | None = None,
-) -> pd.DataFrame:
+def compare(*args: Any, **kwargs: Any) -> pd.DataFrame:
     """Paired differences B − A of every KPI with 95% CIs and a verdict.
 
-    The table of :func:`run_comparison` (which also keeps both runs and can be saved).
+    Takes the arguments of :func:`run_comparison` and returns its table: one row per KPI with
+    ``a_mean, b_mean, diff, ci_low, ci_high, verdict, variance_reduction``.
 
-    Args:
-        a: the baseline scenario.
-        b: the alternative; ``None`` means A with ``overrides_b`` applied.
-        reps: replications of each (paired by replication number).
-        seed: the seed both use; default A's seed.
-        overrides_b: ``PATH=VALUE`` changes applied to B.
-        workers: worker processes for the replications (see :func:`ccsim.run`).
-        progress: called as ``progress(done, total)`` over the 2 x ``reps`` replications.
-        executor, scheduler: where to run (see :func:`ccsim.run`).
-
-    Returns:
-        One row per KPI: ``a_mean, b_mean, diff, ci_low, ci_high, verdict, variance_reduction``.
+    Example:
+        >>> ccsim.compare("scenarios/retail_bank_day.yaml", overrides_b=["pools.generalists.agents=24"])
     """
-    return run_comparison(a, b, reps, seed, overrides_b, workers, progress, executor, scheduler).table
+    return run_comparison(*args, **kwargs).table
 
 
 @dataclass
@@ -126,7 +107,18 @@ def run_comparison(
     executor: str = "local",
     scheduler: str | None = None,
 ) -> Comparison:
-    """Run A and B paired by replication (arguments as :func:`compare`)."""
+    """Run A and B on the same callers, paired by replication; keep both runs and the table.
+
+    Args:
+        a: the baseline scenario.
+        b: the alternative; ``None`` means A with ``overrides_b`` applied.
+        reps: replications of each (paired by replication number).
+        seed: the seed both use; default A's seed.
+        overrides_b: ``PATH=VALUE`` changes applied to B.
+        workers: worker processes for the replications (see :func:`ccsim.run`).
+        progress: called as ``progress(done, total)`` over the 2 x ``reps`` replications.
+        executor, scheduler: where to run (see :func:`ccsim.run`).
+    """
     sa = load_scenario(a)
     sb = load_scenario(sa if b is None else b, overrides_b)
     if b is None and not overrides_b:

@@ -17,7 +17,8 @@ import ccsim
 from ccsim.compare import run_comparison
 
 from .helpers import SCENARIOS, single_queue
-from .test_cli import assert_clean_error, ccsim as ccsim_cli
+from .test_cli import assert_clean_error
+from .test_cli import ccsim as ccsim_cli
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -36,6 +36,18 @@ def small_spec(**changes) -> dict:
     return spec
 
 
+def fail_at(point: int, message: str):
+    """A stand-in for ``simulate_chunk`` whose simulation of one point raises."""
+    real = sweep_mod.simulate_chunk
+
+    def flaky(scenario, seed, k, replications):
+        if k == point:
+            raise RuntimeError(message)
+        return real(scenario, seed, k, replications)
+
+    return flaky
+
+
 def write_spec(tmp_path: Path, spec: dict) -> Path:
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
@@ -147,13 +159,7 @@ class TestRunning:
 
     def test_a_failing_point_is_recorded_and_retried_on_resume(self, tmp_path, monkeypatch):
         real = sweep_mod.simulate_chunk
-
-        def flaky(scenario, seed, point, replications):
-            if point == 1:
-                raise RuntimeError("agent database unavailable")
-            return real(scenario, seed, point, replications)
-
-        monkeypatch.setattr(sweep_mod, "simulate_chunk", flaky)
+        monkeypatch.setattr(sweep_mod, "simulate_chunk", fail_at(1, "agent database unavailable"))
         result = ccsim.sweep(small_spec(), workers=1, out=tmp_path / "s")
         assert list(result.failed) == [1] and "agent database unavailable" in result.failed[1]
         assert set(result.runs["point"]) == {0, 2, 3}
@@ -227,13 +233,7 @@ def test_cli_reports_failed_points_and_exits_non_zero(tmp_path, monkeypatch):
     from ccsim.cli import app
 
     real = sweep_mod.simulate_chunk
-
-    def flaky(scenario, seed, point, replications):
-        if point == 2:
-            raise ValueError("queue table corrupted")
-        return real(scenario, seed, point, replications)
-
-    monkeypatch.setattr(sweep_mod, "simulate_chunk", flaky)
+    monkeypatch.setattr(sweep_mod, "simulate_chunk", fail_at(2, "queue table corrupted"))
     path = write_spec(tmp_path, small_spec(reps=2))
     result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "s"), "--workers", "1"])
     assert result.exit_code == 1

@@ -11,7 +11,8 @@ import ccsim
 from ccsim.trace import duration
 
 from .helpers import single_queue
-from .test_cli import assert_clean_error, ccsim as ccsim_cli
+from .test_cli import assert_clean_error
+from .test_cli import ccsim as ccsim_cli
 
 
 def busy_center_with_redials() -> dict:
