@@ -29,6 +29,7 @@ import itertools
 import json
 import math
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -290,35 +291,7 @@ def sweep(
     Returns:
         The tables; ``failed`` maps each point whose simulation raised to its error.
     """
-    if resume is not None:
-        folder = Path(resume)
-        manifest = read_manifest(folder)
-        if manifest.get("kind") != "sweep":
-            raise ScenarioError([("--resume", f"{folder} holds a {manifest.get('kind')}, not a sweep")])
-        stored = yaml.safe_load((folder / "spec.yaml").read_text(encoding="utf-8"))
-        stored["scenario"] = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
-        spec_obj, base, points, scenarios = load_spec(stored)
-        reps, seed = manifest["replications"], manifest["seed"]
-        remove_stale_temporaries(folder)
-        manifest["resumed"] = [*manifest.get("resumed", []), now_iso()]
-        manifest.pop("errors", None)  # failed points are tried again
-    else:
-        if spec is None:
-            raise ValueError("give a sweep spec, or a folder to resume")
-        spec_obj, base, points, scenarios = load_spec(spec, overrides)
-        reps = spec_obj.reps if reps is None else reps
-        if reps < 1:
-            raise ValueError("reps must be at least 1")
-        seed = spec_obj.seed if spec_obj.seed is not None else base.seed
-        folder = Path(out) if out is not None else default_folder(spec_obj.name, results_root)
-        if folder.exists() and any(folder.iterdir()):
-            raise FileExistsError(f"{folder} is not empty; choose another folder, or --resume it")
-        folder.mkdir(parents=True, exist_ok=True)
-        spec_data = spec_obj.model_dump(mode="json", exclude_none=True)
-        spec_data["scenario"] = "scenario.yaml"
-        atomic_write_text(folder / "spec.yaml", yaml.safe_dump(spec_data, sort_keys=False))
-        atomic_write_text(folder / "scenario.yaml", base.to_yaml())
-        manifest = {"kind": "sweep", "name": spec_obj.name, "seed": seed, "replications": reps}
+    spec_obj, points, scenarios, reps, seed, folder, manifest = _open(spec, reps, out, resume, results_root, overrides)
     from . import __version__
 
     params = list(points[0])
@@ -334,7 +307,7 @@ def sweep(
     failed: dict[int, str] = {}
 
     def write_manifest() -> None:
-        counts = done_count()
+        counts = Counter(point for point, _ in finished)
         manifest["points"] = [
             {"point": k, "params": points[k], "replications_done": counts.get(k, 0),
              "status": "failed" if k in failed else ("done" if counts.get(k, 0) == reps else "pending"),
@@ -342,12 +315,6 @@ def sweep(
             for k in range(len(points))
         ]
         atomic_write_json(folder / MANIFEST, manifest)
-
-    def done_count() -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for point, _ in finished:
-            counts[point] = counts.get(point, 0) + 1
-        return counts
 
     write_manifest()
     total = len(points) * reps
@@ -383,6 +350,42 @@ def sweep(
     manifest["status"] = "failed" if failed else "complete"
     write_manifest()
     return SweepResult(spec_obj.name, runs, table, params, failed, folder, computed_replications=computed)
+
+
+def _open(spec, reps, out, resume, results_root, overrides):
+    """A new sweep's folder (spec, scenario and manifest written), or an interrupted one reopened.
+
+    Returns ``(spec, points, scenarios, reps, seed, folder, manifest)``.
+    """
+    if resume is not None:
+        folder = Path(resume)
+        manifest = read_manifest(folder)
+        if manifest.get("kind") != "sweep":
+            raise ScenarioError([("--resume", f"{folder} holds a {manifest.get('kind')}, not a sweep")])
+        stored = yaml.safe_load((folder / "spec.yaml").read_text(encoding="utf-8"))
+        stored["scenario"] = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+        spec_obj, _, points, scenarios = load_spec(stored)
+        remove_stale_temporaries(folder)
+        manifest["resumed"] = [*manifest.get("resumed", []), now_iso()]
+        manifest.pop("errors", None)  # failed points are tried again
+        return spec_obj, points, scenarios, manifest["replications"], manifest["seed"], folder, manifest
+    if spec is None:
+        raise ValueError("give a sweep spec, or a folder to resume")
+    spec_obj, base, points, scenarios = load_spec(spec, overrides)
+    reps = spec_obj.reps if reps is None else reps
+    if reps < 1:
+        raise ValueError("reps must be at least 1")
+    seed = spec_obj.seed if spec_obj.seed is not None else base.seed
+    folder = Path(out) if out is not None else default_folder(spec_obj.name, results_root)
+    if folder.exists() and any(folder.iterdir()):
+        raise FileExistsError(f"{folder} is not empty; choose another folder, or --resume it")
+    folder.mkdir(parents=True, exist_ok=True)
+    spec_data = spec_obj.model_dump(mode="json", exclude_none=True)
+    spec_data["scenario"] = "scenario.yaml"  # the resolved base scenario beside it
+    atomic_write_text(folder / "spec.yaml", yaml.safe_dump(spec_data, sort_keys=False))
+    atomic_write_text(folder / "scenario.yaml", base.to_yaml())
+    manifest = {"kind": "sweep", "name": spec_obj.name, "seed": seed, "replications": reps}
+    return spec_obj, points, scenarios, reps, seed, folder, manifest
 
 
 def _read_tasks(folder: Path) -> pd.DataFrame:
