@@ -39,7 +39,7 @@ from .compare import run_comparison
 from .errors import ScenarioError
 from .executors import EXECUTORS
 from .report import write_report
-from .results import RUN_FILES, RUN_KPIS, RunResult, format_kpi, json_float
+from .results import JOURNEY_KPIS, RUN_FILES, RUN_KPIS, RunResult, format_kpi, json_float
 from .runner import run as run_scenario
 from .scenario import Scenario, load_scenario
 from .store import MANIFEST, default_folder, read_manifest
@@ -171,10 +171,16 @@ def _print_run(result: RunResult) -> None:
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
-    for kpi, row in result.summary().iterrows():
+    summary = result.summary()
+    hidden = [kpi for kpi in JOURNEY_KPIS if not summary.loc[kpi, "mean"] > 0]  # 0, or NaN: undefined
+    for kpi, row in summary.drop(index=hidden).iterrows():
         ci = "–" if math.isnan(row.ci_low) else f"{_fmt(kpi, row.ci_low)} … {_fmt(kpi, row.ci_high)}"
         table.add_row(kpi, _fmt(kpi, row["mean"]), ci)
+    if hidden:
+        table.caption = f"{len(hidden)} more KPIs are 0 or undefined in this scenario (--json lists every KPI)"
     out.print(table)
+    if (result.chains["transfers"] > 0).any() and result.chains.loc[result.chains["transfers"] > 0, "contacts"].sum():
+        _print_chains(result)
     pools = Table(title="pools")
     for column in ("pool", "occupancy", "95% CI", "staffed hours", "handled"):
         pools.add_column(column, justify="left" if column == "pool" else "right")
@@ -189,6 +195,21 @@ def _print_run(result: RunResult) -> None:
     rate = result.simulated_contacts / result.simulation_seconds if result.simulation_seconds else float("nan")
     out.print(f"simulated {result.simulated_contacts:,} contacts in {result.simulation_seconds:.2f} s "
               f"({rate:,.0f} contacts/s)", style="dim")
+
+
+def _print_chains(result: RunResult) -> None:
+    """Answered contacts by how often they were transferred: the transfer-chain distribution."""
+    chains = Table(title="transfer chains (answered contacts)")
+    for column in ("transfers", "contacts", "share", "95% CI"):
+        chains.add_column(column, justify="right")
+    summary = result.chain_summary().set_index(["transfers", "kpi"])
+    lengths = sorted({t for t, _ in summary.index})
+    last = max((t for t in lengths if summary.loc[(t, "contacts")]["mean"] > 0), default=0)
+    for t in lengths[: last + 1]:
+        share = summary.loc[(t, "share")]
+        ci = "–" if math.isnan(share.ci_low) else f"{_fmt('share', share.ci_low)} … {_fmt('share', share.ci_high)}"
+        chains.add_row(str(t), f"{summary.loc[(t, 'contacts')]['mean']:,.1f}", _fmt("share", share["mean"]), ci)
+    out.print(chains)
 
 
 @app.command()

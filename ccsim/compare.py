@@ -38,7 +38,10 @@ DIRECTION = {
     "arrivals": 0, "offered": 0, "answered": +1, "abandoned": -1, "short_abandons": 0, "in_system": -1,
     "abandon_rate": -1, "p_wait": -1, "asa_seconds": -1, "mean_wait_seconds": -1, "service_level": +1,
     "aht_seconds": 0, "agent_cost": -1, "customers": 0, "repeat_contact_rate": -1, "fcr": +1,
-    "resolution_rate": +1,
+    "resolution_rate": +1, "effort_steps": -1, "resolved": +1, "unresolved": -1, "contained": +1,
+    "ivr_abandoned": -1, "hold_abandoned": -1, "dropped": -1, "redirected": -1, "ivr_abandon_rate": -1,
+    "containment_rate": +1, "misroute_rate": -1, "transfers_per_contact": -1, "lost_intents_per_contact": -1,
+    "hold_abandon_rate": -1, "callbacks": 0, "telephony_cost": -1, "cost": -1, "cost_per_resolved": -1,
 }
 
 SAME = "no significant difference"
@@ -143,7 +146,8 @@ def paired_table(kpis_a: pd.DataFrame, kpis_b: pd.DataFrame) -> pd.DataFrame:
         diff = xb - xa
         mean, low, high = mean_ci(diff)
         var_paired = np.nanvar(diff, ddof=1) if np.sum(~np.isnan(diff)) > 1 else np.nan
-        var_independent = np.nanvar(xa, ddof=1) + np.nanvar(xb, ddof=1) if len(xa) > 1 else np.nan
+        both = min(np.sum(~np.isnan(xa)), np.sum(~np.isnan(xb))) > 1
+        var_independent = np.nanvar(xa, ddof=1) + np.nanvar(xb, ddof=1) if both else np.nan
         reduction = var_independent / var_paired if var_paired and var_paired > 0 else np.nan
         rows.append({
             "kpi": kpi,

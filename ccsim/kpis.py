@@ -14,11 +14,25 @@ how busy were the agents?" Every definition here is the one in DESIGN.md:
 - aht_seconds = mean handle time of contacts whose service ended.
 - occupancy of a pool = busy agent time / agent time present (staffing plus the overtime of
   agents finishing a call after their shift).
-- customers: distinct people (a redial is a new contact of the same customer);
+- customers: distinct people (a redial or a redirect is a new contact of the same customer);
   repeat_contact_rate = their contacts after the first / all their contacts;
-  fcr = customers whose first contact ended resolved / customers; resolution_rate = customers
-  resolved on any contact by the end / customers. Until agents can fail to resolve (the
-  customer-journey model), an answered contact counts as resolved.
+  fcr = customers whose first contact ended resolved (by an agent or in self-service) /
+  customers; resolution_rate = customers resolved on any contact by the end / customers;
+  effort_steps = per customer, IVR menus heard + queues joined + transfers + repeat contacts.
+- outcome counts: resolved, unresolved, contained, ivr_abandoned, hold_abandoned, dropped,
+  redirected (with abandoned and in_system they add up to arrivals).
+- ivr_abandon_rate, containment_rate = hung up in / resolved by the IVR / contacts that entered
+  it; misroute_rate = contacts the IVR sent to a queue not meant for their intent / contacts
+  it sent to a queue.
+- transfers_per_contact = transfers / answered contacts; transfer chains: the number of
+  answered contacts with 0, 1, 2, ... transfers (:func:`chain_counts`).
+- lost_intents_per_contact = secondary intents the last agent left unhandled / contacts an
+  agent ended (resolved, unresolved, hung up on hold, dropped).
+- hold_abandon_rate = hung up on a research hold / contacts put on hold.
+- callbacks = contacts that accepted a callback offer.
+- aht_seconds = mean agent time (talk, holds, check-ins, every agent of a transfer chain) of
+  contacts an agent ended.
+- telephony_cost = minutes from arrival to end × ``telephony_cost_per_minute``.
 
 Contacts are counted in the interval they arrived in; contacts that arrived during the
 warm-up are left out of the replication's KPIs. Agent time is counted from the end of the
@@ -29,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .records import ContactRecords, Outcome, PresenceRecords, WorkRecords
+from .records import RESOLVING, ContactRecords, Outcome, PresenceRecords, WorkRecords
 from .scenario import Scenario
 
 #: Contact KPIs, in the order they are reported.
@@ -46,11 +60,26 @@ CONTACT_KPIS = (
     "mean_wait_seconds",
     "service_level",
     "aht_seconds",
+    "resolved",
+    "unresolved",
+    "contained",
+    "ivr_abandoned",
+    "hold_abandoned",
+    "dropped",
+    "redirected",
+    "ivr_abandon_rate",
+    "containment_rate",
+    "misroute_rate",
+    "transfers_per_contact",
+    "lost_intents_per_contact",
+    "hold_abandon_rate",
+    "callbacks",
+    "telephony_cost",
 )
 
 #: Customer KPIs, per replication (a customer belongs to the replication's KPIs when their
 #: first contact arrived after the warm-up).
-CUSTOMER_KPIS = ("customers", "repeat_contact_rate", "fcr", "resolution_rate")
+CUSTOMER_KPIS = ("customers", "repeat_contact_rate", "fcr", "resolution_rate", "effort_steps")
 
 #: Pool KPIs, per pool.
 POOL_KPIS = ("staffed_hours", "present_hours", "busy_hours", "occupancy", "handled")
@@ -76,21 +105,28 @@ def contact_kpis(
     offered = ~np.isnan(join)
     answered = ~np.isnan(answer)
     abandoned = outcome == Outcome.ABANDONED
-    handled = outcome == Outcome.ANSWERED
+    agent_ended = np.isin(outcome, AGENT_ENDED)
+    in_ivr = c["ivr_levels"][keep] > 0
+    held = c["holds"][keep] > 0
     with np.errstate(invalid="ignore"):
         wait = np.where(answered, answer, np.where(np.isnan(end), end_time, end)) - join
         wait = np.where(offered, wait, 0.0)
-        handle = np.where(handled, end - answer, 0.0)
+        in_center = np.where(np.isnan(end), end_time, end) - c["arrival"][keep]
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(g[mask], minlength=n_groups).astype(float)
 
-    def total(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def total(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        if mask is None:
+            return np.bincount(g, weights=values, minlength=n_groups)
         return np.bincount(g[mask], weights=values[mask], minlength=n_groups)
+
+    def ended(o: Outcome) -> np.ndarray:
+        return count(outcome == o)
 
     n_offered = count(offered)
     n_answered = count(answered)
-    n_handled = count(handled)
+    n_ivr = count(in_ivr)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
             "arrivals": count(np.ones(len(g), bool)),
@@ -98,14 +134,40 @@ def contact_kpis(
             "answered": n_answered,
             "abandoned": count(abandoned),
             "short_abandons": count(abandoned & (wait < scenario.short_abandon_seconds)),
-            "in_system": count(outcome == Outcome.IN_SYSTEM),
+            "in_system": ended(Outcome.IN_SYSTEM),
             "abandon_rate": count(abandoned) / n_offered,
             "p_wait": count(offered & (wait > 0)) / n_offered,
             "asa_seconds": total(wait, answered) / n_answered,
             "mean_wait_seconds": total(wait, offered) / n_offered,
             "service_level": count(answered & (wait <= scenario.service_level_seconds + 1e-9)) / n_offered,
-            "aht_seconds": total(handle, handled) / n_handled,
+            "aht_seconds": total(c["talk"][keep], agent_ended) / count(agent_ended),
+            "resolved": ended(Outcome.RESOLVED),
+            "unresolved": ended(Outcome.UNRESOLVED),
+            "contained": ended(Outcome.CONTAINED),
+            "ivr_abandoned": ended(Outcome.IVR_ABANDONED),
+            "hold_abandoned": ended(Outcome.HOLD_ABANDONED),
+            "dropped": ended(Outcome.DROPPED),
+            "redirected": ended(Outcome.REDIRECTED),
+            "ivr_abandon_rate": ended(Outcome.IVR_ABANDONED) / n_ivr,
+            "containment_rate": ended(Outcome.CONTAINED) / n_ivr,
+            "misroute_rate": count(c["misrouted"][keep] > 0) / count(in_ivr & offered),
+            "transfers_per_contact": total(c["transfers"][keep].astype(float)) / n_answered,
+            "lost_intents_per_contact": total(c["lost_intents"][keep].astype(float), agent_ended) / count(agent_ended),
+            "hold_abandon_rate": ended(Outcome.HOLD_ABANDONED) / count(held),
+            "callbacks": count(c["callback"][keep] == 1),
+            "telephony_cost": total(in_center) / 60.0 * scenario.telephony_cost_per_minute,
         }
+
+
+#: Outcomes of contacts an agent ended (the AHT and lost intents are over these).
+AGENT_ENDED = (Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.HOLD_ABANDONED, Outcome.DROPPED)
+
+
+def chain_counts(records: ContactRecords, keep: np.ndarray, max_chain: int) -> np.ndarray:
+    """Answered contacts (among ``keep``) by transfer-chain length 0..max_chain."""
+    c = records.columns()
+    answered = keep & ~np.isnan(c["answer"])
+    return np.bincount(c["transfers"][answered], minlength=max_chain + 1)[: max_chain + 1].astype(float)
 
 
 def step_cumulative(times: np.ndarray, deltas: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -153,12 +215,14 @@ def customer_kpis(records: ContactRecords, warmup_seconds: float) -> dict[str, f
     first = c["attempt"] == 0
     base = np.unique(c["customer"][first & (c["arrival"] >= warmup_seconds)])
     mine = np.isin(c["customer"], base)
-    resolved = c["outcome"] == Outcome.ANSWERED
+    resolved = np.isin(c["outcome"], RESOLVING)
     n = len(base)
+    steps = c["ivr_levels"].astype(float) + c["queues"] + c["transfers"] + ~first
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
             "customers": float(n),
             "repeat_contact_rate": float((mine & ~first).sum() / mine.sum()) if mine.any() else np.nan,
             "fcr": float((mine & first & resolved).sum() / n) if n else np.nan,
             "resolution_rate": float(len(np.unique(c["customer"][mine & resolved])) / n) if n else np.nan,
+            "effort_steps": float(steps[mine].sum() / n) if n else np.nan,
         }

@@ -26,7 +26,13 @@ from .stats import summarize
 OUTCOME_COLORS = {
     "answered": "#2e7d32",
     "resolved": "#2e7d32",
+    "contained": "#66bb6a",
     "abandoned": "#c62828",
+    "ivr_abandoned": "#e57373",
+    "hold_abandoned": "#ad1457",
+    "unresolved": "#ef6c00",
+    "dropped": "#6d4c41",
+    "redirected": "#8e24aa",
     "in_system": "#9e9e9e",
     "queued": "#1565c0",
     "arrived": "#455a64",
@@ -176,8 +182,8 @@ def occupancy_by_pool(pool_intervals: pd.DataFrame, pools: Sequence[str] | None 
 def wait_distribution(contacts: pd.DataFrame, scenario_name: str = "") -> Figure:
     """How long answered and abandoned callers waited, against how long callers would wait."""
     offered = contacts[contacts["queue_join"].notna()]
-    answered = offered.loc[offered["outcome"] == "answered", "wait"].to_numpy()
-    abandoned = offered.loc[offered["outcome"] == "abandoned", "wait"].to_numpy()
+    answered = offered.loc[offered["answer"].notna(), "wait"].to_numpy()
+    abandoned = offered.loc[offered["answer"].isna() & (offered["outcome"] == "abandoned"), "wait"].to_numpy()
     patience = offered["patience"].to_numpy()
     patience = patience[np.isfinite(patience)]
     waited = np.concatenate([answered[answered > 0], abandoned])
@@ -226,18 +232,23 @@ def journey_flow(contacts: pd.DataFrame, replications: int = 1, scenario_name: s
     arrived = len(contacts) / per
     offered = contacts["queue_join"].notna()
     queued = offered.sum() / per
-    outcomes = contacts.loc[offered, "outcome"].astype(str).value_counts() / per
-    outcomes = outcomes[outcomes > 0]
+    outcome = contacts["outcome"].astype(str)
+    via_queue = outcome[offered].value_counts() / per
+    elsewhere = outcome[~offered].value_counts() / per  # the IVR, a redirect: never queued
+    via_queue, elsewhere = via_queue[via_queue > 0], elsewhere[elsewhere > 0]
+    totals = via_queue.add(elsewhere, fill_value=0).sort_values(ascending=False)
+    not_queued = arrived - queued
     stages = [
         [("arrived", arrived, OUTCOME_COLORS["arrived"])],
         [("queued", queued, OUTCOME_COLORS["queued"])]
-        + ([("not queued", arrived - queued, NEUTRAL)] if arrived - queued > 0.5 else []),
-        [(name, count, OUTCOME_COLORS.get(name, NEUTRAL)) for name, count in outcomes.items()],
+        + ([("not queued", not_queued, NEUTRAL)] if not_queued > 0.5 else []),
+        [(name, count, OUTCOME_COLORS.get(name, NEUTRAL)) for name, count in totals.items()],
     ]
     flows = [("arrived", "queued", queued)]
-    if arrived - queued > 0.5:
-        flows.append(("arrived", "not queued", arrived - queued))
-    flows += [("queued", name, count) for name, count in outcomes.items()]
+    if not_queued > 0.5:
+        flows.append(("arrived", "not queued", not_queued))
+        flows += [("not queued", name, count) for name, count in elsewhere.items()]
+    flows += [("queued", name, count) for name, count in via_queue.items()]
     fig, (ax,) = _figure(height=4.2)
     _sankey(ax, stages, flows, ["arrival", "queue", "outcome"])
     ax.set_title(f"{scenario_name}: the journey of a day's contacts (mean of {per} replications)".strip(": "))
@@ -288,20 +299,16 @@ def _sankey(ax, stages, flows, stage_names) -> None:
 
 def transfer_chain_lengths(contacts: pd.DataFrame, replications: int = 1, scenario_name: str = "") -> Figure:
     """How many contacts were transferred 0, 1, 2, ... times (per simulated day)."""
-    offered = contacts[contacts["queue_join"].notna()]
-    if "transfers" in offered.columns:
-        chains = offered["transfers"].to_numpy(dtype=int)
-        note = ""
-    else:
-        chains = np.zeros(len(offered), dtype=int)
-        note = " (this scenario has no transfers)"
+    answered = contacts[contacts["answer"].notna()]
+    chains = answered["transfers"].to_numpy(dtype=int)
+    note = "" if chains.any() else " (no contact was transferred)"
     counts = np.bincount(chains, minlength=1) / max(1, replications)
     fig, (ax,) = _figure(height=3.0)
     bars = ax.bar(np.arange(len(counts)), counts, color="#6a1b9a", alpha=0.75)
     ax.bar_label(bars, labels=[f"{c:,.0f}" for c in counts], fontsize=9, padding=2)
     ax.set_xticks(np.arange(len(counts)))
     ax.set_xlabel("transfers in the contact's chain")
-    ax.set_ylabel("contacts per day")
+    ax.set_ylabel("answered contacts per day")
     ax.set_ylim(0, max(1.0, counts.max()) * 1.15)
     ax.set_title(f"{scenario_name}: transfer-chain lengths{note}".strip(": "))
     return fig

@@ -24,26 +24,50 @@ class Outcome(IntEnum):
     """How a contact ended; every contact ends in exactly one (or is still in the center)."""
 
     IN_SYSTEM = 0
-    ANSWERED = 1
-    ABANDONED = 2
+    RESOLVED = 1  # an agent resolved the question
+    ABANDONED = 2  # hung up waiting in a queue
+    UNRESOLVED = 3  # an agent ended it without resolving (wrong answer, nowhere to hand on, chain too long)
+    CONTAINED = 4  # resolved in IVR self-service
+    IVR_ABANDONED = 5  # hung up in the IVR
+    HOLD_ABANDONED = 6  # hung up on a research hold
+    DROPPED = 7  # the line dropped on hold
+    REDIRECTED = 8  # told to use another channel (a new contact follows)
 
+
+#: Outcomes after which the customer's question is answered.
+RESOLVING = (Outcome.RESOLVED, Outcome.CONTAINED)
 
 # column name -> array typecode
 CONTACT_COLUMNS = {
     "customer": "i",
     "attempt": "h",  # 0: the customer's first contact; 1: the first redial; ...
+    "channel": "b",
     "arrival": "d",
     "segment": "h",
     "intent": "h",
+    "secondary": "b",  # further intents the caller brings
     "patience": "d",
     "handle_time": "d",
-    "queue_join": "d",
-    "answer": "d",
+    "ivr_levels": "b",  # menus heard, replays included
+    "misrouted": "b",  # the IVR sent it to a queue not meant for its intent
+    "queue_join": "d",  # first queue
+    "answer": "d",  # first answer
+    "queues": "b",  # queues joined
+    "transfers": "b",  # the transfer-chain length
+    "callback": "b",  # 1: accepted a callback offer
+    "holds": "b",  # research holds
+    "talk": "d",  # agent time spent on it, over every agent (talk, hold, check-ins)
+    "lost_intents": "b",  # secondary intents the last agent left unhandled
     "end": "d",
-    "pool": "h",
+    "pool": "h",  # the last agent's
     "agent": "i",
     "outcome": "b",
 }
+
+# The value of a column for a contact whose journey has not started.
+_START = {"channel": 0, "secondary": 0, "ivr_levels": 0, "misrouted": 0, "queue_join": NAN, "answer": NAN,
+          "queues": 0, "transfers": 0, "callback": 0, "holds": 0, "talk": 0.0, "lost_intents": 0, "end": NAN,
+          "pool": -1, "agent": -1, "outcome": int(Outcome.IN_SYSTEM)}
 
 
 class ContactRecords:
@@ -57,26 +81,27 @@ class ContactRecords:
         return len(self.arrival)  # type: ignore[attr-defined]
 
     def add_batch(self, arrival: np.ndarray, segment: np.ndarray, intent: np.ndarray,
-                  patience: np.ndarray, handle_time: np.ndarray) -> None:
-        """Append contacts whose journey has not started yet (outcome IN_SYSTEM)."""
+                  patience: np.ndarray, handle_time: np.ndarray, **given: np.ndarray) -> None:
+        """Append contacts whose journey has not started yet (outcome IN_SYSTEM).
+
+        ``given`` may set other starting columns per contact (``channel``, ``secondary``).
+        """
         n = len(arrival)
         first = len(self)
-        given = {"customer": np.arange(first, first + n), "attempt": np.zeros(n), "arrival": arrival,
-                 "segment": segment, "intent": intent, "patience": patience, "handle_time": handle_time}
-        defaults = {"queue_join": NAN, "answer": NAN, "end": NAN, "pool": -1, "agent": -1,
-                    "outcome": int(Outcome.IN_SYSTEM)}
+        given.update({"customer": np.arange(first, first + n), "attempt": np.zeros(n), "arrival": arrival,
+                      "segment": segment, "intent": intent, "patience": patience, "handle_time": handle_time})
         for name, code in CONTACT_COLUMNS.items():
-            column = given[name] if name in given else np.full(n, defaults[name])
+            column = given[name] if name in given else np.full(n, _START[name])
             getattr(self, name).frombytes(np.ascontiguousarray(column, dtype=code).tobytes())
 
-    def add_contact(self, customer: int, attempt: int, arrival: float, segment: int, intent: int,
-                    patience: float, handle_time: float) -> int:
-        """Append one contact made during the run (a redial); return its index."""
-        for name, value in (("customer", customer), ("attempt", attempt), ("arrival", arrival),
-                            ("segment", segment), ("intent", intent), ("patience", patience),
-                            ("handle_time", handle_time), ("queue_join", NAN), ("answer", NAN), ("end", NAN),
-                            ("pool", -1), ("agent", -1), ("outcome", int(Outcome.IN_SYSTEM))):
-            getattr(self, name).append(value)
+    def add_contact(self, **given: float | int) -> int:
+        """Append one contact made during the run (a redial, a redirect); return its index.
+
+        Give ``customer, attempt, arrival, segment, intent, patience, handle_time`` and any
+        other starting column.
+        """
+        for name in CONTACT_COLUMNS:
+            getattr(self, name).append(given[name] if name in given else _START[name])
         return len(self) - 1
 
     def columns(self) -> dict[str, np.ndarray]:
@@ -89,15 +114,20 @@ class ContactRecords:
 
 
 class WorkRecords:
-    """One row per stretch of agent work (an agent busy with a contact from start to end)."""
+    """One row per stretch of agent work (an agent busy with a contact from start to end).
+
+    A transferred contact has one row per agent who served it.
+    """
 
     def __init__(self) -> None:
         self.pool = array("h")
+        self.contact = array("i")
         self.start = array("d")
         self.end = array("d")
 
-    def add(self, pool: int, start: float, end: float) -> None:
+    def add(self, pool: int, contact: int, start: float, end: float) -> None:
         self.pool.append(pool)
+        self.contact.append(contact)
         self.start.append(start)
         self.end.append(end)
 
@@ -128,6 +158,7 @@ def contacts_frame(records: ContactRecords, scenario, replication: int) -> pd.Da
         frame[name] = values
     frame["segment"] = pd.Categorical.from_codes(cols["segment"], [s.name for s in scenario.segments])
     frame["intent"] = pd.Categorical.from_codes(cols["intent"], [i.name for i in scenario.intents])
+    frame["channel"] = pd.Categorical.from_codes(cols["channel"], [c.name for c in scenario.channel_list()])
     frame["pool"] = pd.Categorical.from_codes(cols["pool"], [p.name for p in scenario.pools])
     frame["outcome"] = pd.Categorical.from_codes(cols["outcome"], [o.name.lower() for o in Outcome])
     frame["wait"] = np.where(np.isnan(cols["answer"]), cols["end"], cols["answer"]) - cols["queue_join"]

@@ -35,13 +35,19 @@ if TYPE_CHECKING:
     from .runner import Replication
 
 #: The KPIs of a run summary, in the order they are shown.
-RUN_KPIS = (*CONTACT_KPIS, *CUSTOMER_KPIS, "agent_cost")
+RUN_KPIS = (*CONTACT_KPIS, *CUSTOMER_KPIS, "agent_cost", "cost", "cost_per_resolved")
+#: KPIs of mechanisms a scenario may not have (IVR, transfers, holds, ...): the run table
+#: leaves them out when they are 0 or undefined, so a plain queue's table stays short.
+JOURNEY_KPIS = ("unresolved", "contained", "ivr_abandoned", "hold_abandoned", "dropped", "redirected",
+                "ivr_abandon_rate", "containment_rate", "misroute_rate", "transfers_per_contact",
+                "lost_intents_per_contact", "hold_abandon_rate", "callbacks", "in_system", "short_abandons",
+                "telephony_cost", "agent_cost", "cost", "cost_per_resolved")
 POOL_SUMMARY_KPIS = ("occupancy", "staffed_hours", "busy_hours", "handled")
 INTERVAL_SUMMARY_KPIS = ("arrivals", "offered", "abandon_rate", "asa_seconds", "service_level", "staffed")
 
 #: Files a run writes into its output folder (``write`` refuses to overwrite them unasked).
 RUN_FILES = ("manifest.json", "scenario.yaml", "summary.json", "kpis.parquet", "intervals.parquet", "pools.parquet",
-             "pool_intervals.parquet", "contacts.parquet")
+             "pool_intervals.parquet", "chains.parquet", "contacts.parquet")
 
 
 @dataclass
@@ -55,6 +61,7 @@ class RunResult:
     intervals: pd.DataFrame
     pools: pd.DataFrame
     pool_intervals: pd.DataFrame
+    chains: pd.DataFrame
     contacts: pd.DataFrame | None
     simulated_contacts: int
     simulation_seconds: float
@@ -76,6 +83,7 @@ class RunResult:
             intervals=pd.concat([r.intervals for r in reps], ignore_index=True),
             pools=pd.concat([r.pools for r in reps], ignore_index=True),
             pool_intervals=pd.concat([r.pool_intervals for r in reps], ignore_index=True),
+            chains=pd.concat([r.chains for r in reps], ignore_index=True),
             contacts=pd.concat(contacts, ignore_index=True) if contacts else None,
             simulated_contacts=sum(r.n_contacts for r in reps),
             simulation_seconds=sum(r.seconds for r in reps),
@@ -103,6 +111,10 @@ class RunResult:
         """Mean and 95% CI of the main KPIs per interval (rows: interval × KPI)."""
         return summarize(self.intervals, list(INTERVAL_SUMMARY_KPIS), by=["interval", "start"])
 
+    def chain_summary(self) -> pd.DataFrame:
+        """Answered contacts by transfer-chain length: share (mean and 95% CI) per length."""
+        return summarize(self.chains, ["share", "contacts"], by=["transfers"])
+
     def to_json_dict(self) -> dict[str, Any]:
         """The summary as plain data: ``{"scenario", "replications", "kpis", "pools", ...}``."""
         summary = self.summary()
@@ -110,12 +122,16 @@ class RunResult:
         pools: dict[str, dict[str, Any]] = {}
         for row in self.pool_summary().itertuples(index=False):
             pools.setdefault(row.pool, {})[row.kpi] = _triple(row)
+        chains: dict[str, dict[str, Any]] = {}
+        for row in self.chain_summary().itertuples(index=False):
+            chains.setdefault(str(row.transfers), {})[row.kpi] = _triple(row)
         return {
             "scenario": self.scenario.name,
             "replications": self.replications,
             "seed": self.seed,
             "kpis": kpis,
             "pools": pools,
+            "transfer_chains": chains,
         }
 
     # -- files ----------------------------------------------------------------------------------
@@ -143,7 +159,7 @@ class RunResult:
         atomic_write_text(folder / "summary.json",
                           json.dumps({**self.meta, **self.to_json_dict()}, indent=2, default=_json_default))
         tables = {"kpis": self.kpis, "intervals": self.intervals, "pools": self.pools,
-                  "pool_intervals": self.pool_intervals}
+                  "pool_intervals": self.pool_intervals, "chains": self.chains}
         if self.contacts is not None:
             tables["contacts"] = self.contacts
         for name, frame in tables.items():
@@ -161,7 +177,7 @@ class RunResult:
         manifest = read_manifest(folder)
         scenario = load_scenario(folder / "scenario.yaml")
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
-                  for name in ("kpis", "intervals", "pools", "pool_intervals")}
+                  for name in ("kpis", "intervals", "pools", "pool_intervals", "chains")}
         contacts = pd.read_parquet(folder / "contacts.parquet") if (folder / "contacts.parquet").exists() else None
         meta = {k: manifest[k] for k in ("ccsim_version", "scenario", "seed", "replications", "started", "finished")
                 if k in manifest}
@@ -169,7 +185,8 @@ class RunResult:
                    contacts=contacts, simulated_contacts=0, simulation_seconds=0.0, meta=meta, **tables)
 
 
-RATES = {"abandon_rate", "p_wait", "service_level", "occupancy", "repeat_contact_rate", "fcr", "resolution_rate"}
+RATES = {"abandon_rate", "p_wait", "service_level", "occupancy", "repeat_contact_rate", "fcr", "resolution_rate",
+         "ivr_abandon_rate", "containment_rate", "misroute_rate", "hold_abandon_rate", "share"}
 
 
 def format_kpi(kpi: str, value: Any, signed: bool = False) -> str:

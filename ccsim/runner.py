@@ -19,7 +19,7 @@ import pandas as pd
 
 from .center import Center
 from .executors import run_tasks
-from .kpis import CONTACT_KPIS, contact_kpis, customer_kpis, pool_time
+from .kpis import CONTACT_KPIS, chain_counts, contact_kpis, customer_kpis, pool_time
 from .records import contacts_frame
 from .results import RunResult
 from .scenario import Scenario, load_scenario
@@ -35,6 +35,7 @@ class Replication:
     intervals: pd.DataFrame
     pools: pd.DataFrame
     pool_intervals: pd.DataFrame
+    chains: pd.DataFrame
     contacts: pd.DataFrame | None
     seconds: float
     n_contacts: int
@@ -81,8 +82,10 @@ def _tables(s: Scenario, center: Center, replication: int, keep_contacts: bool, 
         }
     )
     staffing = np.array([s.staffing(p) for p in s.pools], dtype=float)  # pools x intervals
-    pool_of = np.frombuffer(rec.pool, dtype=np.int16)
-    handled = np.bincount(pool_of[(pool_of >= 0) & (arrival >= warm)], minlength=len(s.pools))
+    # Services: one per agent who served a contact (a transferred contact counts in each pool).
+    served_by = np.frombuffer(center.work.pool, dtype=np.int16)
+    served = np.frombuffer(center.work.contact, dtype=np.int32)
+    handled = np.bincount(served_by[arrival[served] >= warm], minlength=len(s.pools))
     # Scheduled hours after warm-up: whole intervals after it plus the part of the one it ends in.
     overlap = np.clip(edges[1:], warm, None) - np.clip(edges[:-1], warm, None)
     pools = pd.DataFrame(
@@ -110,8 +113,15 @@ def _tables(s: Scenario, center: Center, replication: int, keep_contacts: bool, 
         }
     )
     overall["agent_cost"] = float(pools["agent_cost"].sum())
+    overall["cost"] = overall["agent_cost"] + overall["telephony_cost"]
+    resolved_customers = overall["resolution_rate"] * overall["customers"]
+    overall["cost_per_resolved"] = overall["cost"] / resolved_customers if resolved_customers > 0 else np.nan
+    lengths = np.arange(s.transfers.max_chain + 1)
+    counts = chain_counts(rec, arrival >= warm, s.transfers.max_chain)
+    chains = pd.DataFrame({"replication": replication, "transfers": lengths, "contacts": counts,
+                           "share": counts / counts.sum() if counts.sum() else np.nan})
     contacts = contacts_frame(rec, s, replication) if keep_contacts else None
-    return Replication(replication, overall, intervals, pools, pool_intervals, contacts, elapsed, len(rec))
+    return Replication(replication, overall, intervals, pools, pool_intervals, chains, contacts, elapsed, len(rec))
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ import re
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
@@ -39,12 +39,18 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from .distributions import DIST_KINDS, Distribution
 from .errors import ScenarioError, format_path
 from .overrides import apply_overrides
+
+#: Bounds that keep each contact's pre-drawn random numbers a fixed, small number.
+MAX_CHAIN = 20
+MAX_SECONDARY = 5
+MAX_REPLAYS = 5
 
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
 
@@ -109,9 +115,22 @@ class Arrivals(_Model):
 class Redial(_Model):
     """How a customer who hung up calls again: the same question, a new contact, later."""
 
-    after_abandon: float = Field(ge=0, le=1, description="probability of calling again after hanging up in queue")
-    delay: Distribution = Field(description="time from hanging up to calling again")
+    after_abandon: float = Field(
+        ge=0, le=1, description="probability of calling again after hanging up (in the IVR, in queue or on hold)"
+    )
+    after_unresolved: float = Field(
+        default=0, ge=0, le=1,
+        description="probability of calling again after a contact ended unresolved or was dropped",
+    )
+    delay: Distribution = Field(description="time from the end of the contact to calling again")
     max_contacts: int = Field(default=5, ge=1, description="a customer makes at most this many contacts")
+
+
+class SecondaryIntents(_Model):
+    """Further questions a caller brings besides the first (a complaint, a change of address)."""
+
+    probability: float = Field(ge=0, le=1, description="chance of each of up to `max` further intents")
+    max: int = Field(default=1, ge=1, le=MAX_SECONDARY)
 
 
 class Segment(_Model):
@@ -123,6 +142,22 @@ class Segment(_Model):
         default=None, description="time a caller waits in queue before hanging up; none = forever"
     )
     redial: Redial | None = Field(default=None, description="calling again after hanging up; none = never")
+    ivr_skill: float = Field(
+        default=1, ge=0, le=1,
+        description="how well these callers use menus: chance of the right option = clarity x ivr_skill",
+    )
+    ivr_patience: Distribution | None = Field(
+        default=None, description="time a caller stays in the IVR before hanging up; none = forever"
+    )
+    difficult: bool = Field(default=False, description="'heavy' callers that agents may offload (pools[].offload)")
+    secondary_intents: SecondaryIntents | None = None
+
+
+class Research(_Model):
+    """Part of the calls about an intent need the agent to look something up, caller on hold."""
+
+    probability: float = Field(ge=0, le=1)
+    time: Distribution
 
 
 class Intent(_Model):
@@ -132,6 +167,8 @@ class Intent(_Model):
     share: float = Field(gt=0, le=1)
     skill: Name
     handle_time: Distribution
+    authority: int = Field(default=0, ge=0, description="authority level an agent needs to close it")
+    research: Research | None = Field(default=None, description="research the agent does with the caller on hold")
 
 
 def _skill_route(value: Any) -> Any:
@@ -154,6 +191,149 @@ class Pool(_Model):
     agents: PerIntervalCount
     skills: list[Annotated[SkillRoute, BeforeValidator(_skill_route)]] = Field(min_length=1)
     cost_per_hour: float = Field(default=0, ge=0)
+    script: list[Name] | Literal["all"] | None = Field(
+        default=None,
+        description="intents the script covers; 'all'; none = the intents of the pool's skills",
+    )
+    flexibility: float = Field(default=0, ge=0, le=1, description="chance to resolve an off-script intent anyway")
+    off_script_time_factor: float = Field(default=1.5, gt=0, description="handle-time multiplier off script")
+    competence: float = Field(default=1, ge=0, le=1, description="chance to resolve an in-script intent")
+    authority: int = Field(default=0, ge=0, description="the highest intents[].authority it may close")
+    offload: float = Field(
+        default=0, ge=0, le=1, description="chance an agent passes a difficult caller on to escalate_to"
+    )
+    escalate_to: Name | None = Field(
+        default=None, description="skill (queue) that takes what this pool may not or cannot close"
+    )
+
+    def covers(self, intent: "Intent") -> bool:
+        """Whether the pool's script covers an intent."""
+        if self.script is None:
+            return any(r.skill == intent.skill for r in self.skills)
+        return self.script == "all" or intent.name in self.script
+
+
+class Transfers(_Model):
+    """How a contact an agent cannot close moves on to another queue."""
+
+    mode: Literal["cold", "warm"] = Field(
+        default="cold",
+        description="cold: back into the target queue; warm: the first agent stays until the next answers",
+    )
+    max_chain: int = Field(
+        default=5, ge=0, le=MAX_CHAIN, description="transfers after which a contact ends unresolved"
+    )
+    patience_factor: float = Field(default=1, gt=0, description="patience multiplier per transfer")
+    priority: bool = Field(default=False, description="transferred contacts are answered before new ones")
+    triage_fraction: float = Field(
+        default=0.3, gt=0, le=1, description="share of the handle time an agent spends before handing on"
+    )
+
+
+class Context(_Model):
+    """Whether what the customer said follows them to the next agent."""
+
+    shared: bool = Field(default=False, description="true: no re-explanation after a handoff")
+    reexplain_time: Distribution | None = Field(
+        default=None, description="added to the next agent's handle time after a cold transfer or a redirect"
+    )
+
+
+class HoldHazards(_Model):
+    """Hang-ups per minute on hold, by hold style."""
+
+    music: float = Field(default=0.10, ge=0)
+    ads: float = Field(default=0.15, ge=0)
+    silence: float = Field(default=0.12, ge=0)
+    checkins: float = Field(default=0.03, ge=0)
+
+
+class Holds(_Model):
+    """What a caller on a research hold hears, and what it does to them."""
+
+    style: Literal["music", "ads", "silence", "checkins"] = "music"
+    hangup_per_minute: HoldHazards = HoldHazards()
+    checkin_every_seconds: float = Field(default=60, gt=0)
+    checkin_seconds: float = Field(default=10, ge=0, description="agent time per check-in")
+    drop_per_minute: float = Field(default=0, ge=0, description="technical drops per minute on hold")
+
+
+class Callback(_Model):
+    """Virtual hold: past a threshold of expected wait a caller is offered to be called back."""
+
+    threshold_seconds: float = Field(ge=0, description="expected wait above which the offer is made")
+    accept: float = Field(ge=0, le=1, description="share of callers who accept")
+
+
+class Redirect(_Model):
+    """A channel policy: some intents are told to use another channel."""
+
+    intents: list[Name] = Field(min_length=1)
+    to: Name
+    probability: float = Field(default=1, ge=0, le=1)
+    delay: Distribution = Field(description="time until the customer contacts the other channel")
+
+
+class Channel(_Model):
+    """A way in (voice, chat, messaging): its share of arrivals and its policy."""
+
+    name: Name
+    share: float = Field(gt=0, le=1)
+    ivr: bool | None = Field(default=None, description="goes through the IVR; default: if there is one and no skill")
+    skill: Name | None = Field(default=None, description="the queue all its contacts join (skips the IVR)")
+    redirect: Redirect | None = None
+
+
+class MenuOption(_Model):
+    """One option of a menu: a submenu, a queue, or self-service."""
+
+    label: str | None = None
+    menu: Name | None = Field(default=None, description="the submenu it leads to")
+    skill: Name | None = Field(default=None, description="the queue it leads to (self-service: if not contained)")
+    intents: list[Name] | None = Field(
+        default=None, description="intents it is meant for (queue: default those of its skill)"
+    )
+    containment: float | None = Field(
+        default=None, ge=0, le=1, description="self-service: share of its intents resolved there"
+    )
+    seconds: float = Field(default=60, ge=0, description="self-service: time spent in it")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "MenuOption":
+        kinds = [k for k, v in (("menu", self.menu), ("skill", self.skill), ("containment", self.containment))
+                 if v is not None]
+        if self.menu is not None and len(kinds) > 1:
+            raise ValueError("an option leads to a menu, a queue (skill) or self-service (containment); "
+                             f"got {' and '.join(kinds)}")
+        if not kinds:
+            raise ValueError("an option needs 'menu', 'skill' or 'containment'")
+        if self.containment is not None and not self.intents:
+            raise ValueError("a self-service option needs the 'intents' it covers")
+        if self.menu is not None and self.intents is not None:
+            raise ValueError("a submenu option covers what its submenu covers; remove 'intents'")
+        return self
+
+
+class Menu(_Model):
+    name: Name
+    message_seconds: float = Field(default=15, ge=0, description="time to hear the menu once")
+    clarity: float = Field(default=1, ge=0, le=1, description="chance a caller recognises the right option")
+    options: list[MenuOption] = Field(min_length=1)
+
+
+class ZeroOut(_Model):
+    skill: Name = Field(description="the operator queue")
+    share: float = Field(ge=0, le=1, description="share of confused callers who press 0")
+
+
+class Ivr(_Model):
+    """An IVR menu tree in front of the queues."""
+
+    menus: list[Menu] = Field(min_length=1)
+    root: Name | None = Field(default=None, description="the first menu; default: the first listed")
+    replay: float = Field(default=0, ge=0, le=1, description="share of confused callers who replay the menu")
+    max_replays: int = Field(default=2, ge=0, le=MAX_REPLAYS)
+    zero_out: ZeroOut | None = Field(default=None, description="pressing 0 for an operator; none = not allowed")
 
 
 class Scenario(_Model):
@@ -168,6 +348,13 @@ class Scenario(_Model):
     segments: list[Segment] = Field(min_length=1)
     intents: list[Intent] = Field(min_length=1)
     pools: list[Pool] = Field(min_length=1)
+    channels: list[Channel] | None = Field(default=None, description="none: one voice channel")
+    ivr: Ivr | None = None
+    transfers: Transfers = Transfers()
+    context: Context = Context()
+    holds: Holds = Holds()
+    callback: Callback | None = None
+    telephony_cost_per_minute: float = Field(default=0, ge=0, description="per minute a contact is in the center")
 
     # Derived quantities the engine and the KPIs share.
     @property
@@ -204,6 +391,30 @@ class Scenario(_Model):
             label = f"{rest // 60:02d}:{rest % 60:02d}"
             labels.append(label if day == 0 else f"d{day + 1} {label}")
         return labels
+
+    def channel_list(self) -> list[Channel]:
+        """The channels; a scenario without a ``channels`` section has one, ``voice``."""
+        return list(self.channels) if self.channels is not None else [Channel(name="voice", share=1.0)]
+
+    def uses_ivr(self, channel: Channel) -> bool:
+        if channel.ivr is not None:
+            return channel.ivr
+        return self.ivr is not None and channel.skill is None
+
+    def resolution_model(self) -> bool:
+        """Whether an agent can fail to close a contact, or does more than answer for its handle time.
+
+        False for a plain queue (every answered contact is resolved after its handle time):
+        the engine then takes its shortest path, and the Erlang references hold exactly.
+        """
+        plain_pool = all(p.script is None and p.competence == 1 and p.offload == 0 for p in self.pools)
+        return not (
+            plain_pool
+            and self.ivr is None
+            and all(c.skill is None for c in self.channel_list())
+            and all(i.authority == 0 and i.research is None for i in self.intents)
+            and all(g.secondary_intents is None for g in self.segments)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario (defaults filled in) as plain data, loadable again."""
@@ -337,6 +548,110 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
         for j, skill in enumerate(skills):
             if skill in skills[:j]:
                 problems.append((f"pools[{i}].skills[{j}]", f"skill '{skill}' is listed twice"))
+    problems += _journey_checks(s, served)
+    return problems
+
+
+def _journey_checks(s: Scenario, served: set[str]) -> list[tuple[str, str]]:
+    """Names that must refer to something: intents, skills (queues), menus, channels."""
+    problems: list[tuple[str, str]] = []
+    intents = [i.name for i in s.intents]
+
+    def intent_names(path: str, names: Sequence[str] | None) -> None:
+        for j, name in enumerate(names or ()):
+            if name not in intents:
+                problems.append((f"{path}[{j}]", f"no intent named '{name}' (intents: {', '.join(intents)})"))
+
+    def skill(path: str, name: str | None) -> None:
+        if name is not None and name not in served:
+            problems.append((path, f"'{name}' is not served by any pool (pools serve: {', '.join(sorted(served))})"))
+
+    for i, pool in enumerate(s.pools):
+        if isinstance(pool.script, list):
+            intent_names(f"pools[{i}].script", pool.script)
+        skill(f"pools[{i}].escalate_to", pool.escalate_to)
+        if pool.escalate_to in {r.skill for r in pool.skills}:
+            problems.append((f"pools[{i}].escalate_to", f"'{pool.escalate_to}' is a skill of this pool; "
+                             "escalate to another pool's queue"))
+        if pool.offload > 0 and pool.escalate_to is None:
+            problems.append((f"pools[{i}].offload", "an offloaded caller goes to escalate_to; set pools[].escalate_to"))
+    channels = [c.name for c in s.channels or ()]
+    if s.channels is not None:
+        total = sum(c.share for c in s.channels)
+        if abs(total - 1.0) > 1e-6:
+            problems.append(("channels", f"shares sum to {total:g}; they must sum to 1"))
+        for i, channel in enumerate(s.channels):
+            if channel.name in channels[:i]:
+                problems.append((f"channels[{i}].name", f"'{channel.name}' is already the name of "
+                                 f"channels[{channels.index(channel.name)}]"))
+            skill(f"channels[{i}].skill", channel.skill)
+            if channel.ivr and s.ivr is None:
+                problems.append((f"channels[{i}].ivr", "the scenario has no 'ivr' section"))
+            if channel.ivr and channel.skill is not None:
+                problems.append((f"channels[{i}].skill", "a channel goes through the IVR or straight to a "
+                                 "queue (skill), not both"))
+            redirect = channel.redirect
+            if redirect is None:
+                continue
+            intent_names(f"channels[{i}].redirect.intents", redirect.intents)
+            if redirect.to not in channels:
+                problems.append((f"channels[{i}].redirect.to", f"no channel named '{redirect.to}' "
+                                 f"(channels: {', '.join(channels)})"))
+            elif redirect.to == channel.name:
+                problems.append((f"channels[{i}].redirect.to", "a channel cannot redirect to itself"))
+            elif s.channels[channels.index(redirect.to)].redirect is not None:
+                problems.append((f"channels[{i}].redirect.to", f"'{redirect.to}' redirects too; a redirect "
+                                 "must lead to a channel that serves"))
+    if s.ivr is not None:
+        problems += _ivr_checks(s.ivr, intent_names, skill)
+    return problems
+
+
+def _ivr_checks(ivr: Ivr, intent_names, skill) -> list[tuple[str, str]]:
+    """The menus form one tree from the root, and every option leads somewhere that exists."""
+    problems: list[tuple[str, str]] = []
+    names = [m.name for m in ivr.menus]
+    for i, menu in enumerate(ivr.menus):
+        if menu.name in names[:i]:
+            problems.append((f"ivr.menus[{i}].name", f"'{menu.name}' is already the name of "
+                             f"ivr.menus[{names.index(menu.name)}]"))
+    root = ivr.root or names[0]
+    if root not in names:
+        problems.append(("ivr.root", f"no menu named '{root}' (menus: {', '.join(names)})"))
+        return problems
+    if ivr.zero_out is not None:
+        skill("ivr.zero_out.skill", ivr.zero_out.skill)
+    if ivr.zero_out is not None and ivr.replay + ivr.zero_out.share > 1 + 1e-9:
+        problems.append(("ivr.zero_out.share", f"replay ({ivr.replay:g}) and zero_out.share "
+                         f"({ivr.zero_out.share:g}) are shares of the same confused callers; they sum to more than 1"))
+    parent: dict[str, str] = {}
+    for i, menu in enumerate(ivr.menus):
+        for j, option in enumerate(menu.options):
+            path = f"ivr.menus[{i}].options[{j}]"
+            intent_names(f"{path}.intents", option.intents)
+            skill(f"{path}.skill", option.skill)
+            if option.menu is None:
+                continue
+            if option.menu not in names:
+                problems.append((f"{path}.menu", f"no menu named '{option.menu}' (menus: {', '.join(names)})"))
+            elif option.menu == root or option.menu in parent:
+                problems.append((f"{path}.menu", f"menu '{option.menu}' is already reached from "
+                                 f"{'the start' if option.menu == root else repr(parent[option.menu])}; "
+                                 "the menus must form a tree"))
+            else:
+                parent[option.menu] = menu.name
+    for i, name in enumerate(names):
+        seen = {name}
+        at = name
+        while at in parent:
+            at = parent[at]
+            if at in seen:
+                problems.append((f"ivr.menus[{i}]", f"menu '{name}' is part of a loop of submenus"))
+                break
+            seen.add(at)
+        else:
+            if at != root:
+                problems.append((f"ivr.menus[{i}]", f"menu '{name}' cannot be reached from the root menu '{root}'"))
     return problems
 
 

@@ -22,6 +22,12 @@ STREAMS = (
     "patience",
     "handle_times",
     "redials",
+    "channels",
+    "ivr",
+    "resolution",
+    "holds",
+    "secondary",
+    "callbacks",
 )
 
 

@@ -34,7 +34,7 @@ def test_run_returns_dataframes(result):
     assert len(result.pools) == 3 * len(s.pools)
     assert len(result.pool_intervals) == 3 * len(s.pools) * s.n_intervals
     assert result.contacts is not None and len(result.contacts) == result.simulated_contacts
-    assert set(result.contacts["outcome"].cat.categories) == {"in_system", "answered", "abandoned"}
+    assert set(result.contacts["outcome"].cat.categories) == {o.name.lower() for o in ccsim.Outcome}
 
 
 def test_summary_has_a_ci_per_kpi(result):

@@ -49,7 +49,7 @@ class TestSingleAgent:
     def test_fcfs_service(self):
         c = Center(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}]),
                    callers=callers([0, 1, 2], [10, 10, 10])).run()
-        assert trace(c) == [(0, 10, 0, 0, "ANSWERED"), (10, 20, 0, 0, "ANSWERED"), (20, 30, 0, 0, "ANSWERED")]
+        assert trace(c) == [(0, 10, 0, 0, "RESOLVED"), (10, 20, 0, 0, "RESOLVED"), (20, 30, 0, 0, "RESOLVED")]
         assert c.records.queue_join.tolist() == [0, 1, 2]
 
     def test_impatient_callers_hang_up_when_patience_runs_out(self):
@@ -58,16 +58,16 @@ class TestSingleAgent:
         # 1 hangs up at 6, 3 at 10 exactly when the agent frees: the event scheduled first
         # (3's patience, scheduled at t=3) fires first, so 2 is served at 10.
         assert trace(c) == [
-            (0, 10, 0, 0, "ANSWERED"),
+            (0, 10, 0, 0, "RESOLVED"),
             (None, 6, -1, -1, "ABANDONED"),
-            (10, 20, 0, 0, "ANSWERED"),
+            (10, 20, 0, 0, "RESOLVED"),
             (None, 10, -1, -1, "ABANDONED"),
         ]
 
     def test_answered_before_patience_runs_out_is_not_abandoned(self):
         c = Center(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}]),
                    callers=callers([0, 1], [10, 5], patience=[INF, 30])).run()
-        assert trace(c)[1] == (10, 15, 0, 0, "ANSWERED")
+        assert trace(c)[1] == (10, 15, 0, 0, "RESOLVED")
 
     def test_no_agents_and_no_patience_stays_in_the_center(self):
         c = Center(scenario(pools=[{"name": "a", "agents": 0, "skills": ["general"]}]),
@@ -100,17 +100,17 @@ class TestSeveralAgentsAndPools:
         c = Center(scenario(pools=pools), callers=callers([0, 1, 2], [100, 100, 100])).run()
         # 1 waits 30 s then goes to the backup; 2 would reach backup at 32 but it is busy
         # until 131; main frees at 100 and takes 2.
-        assert trace(c) == [(0, 100, 0, 0, "ANSWERED"), (31, 131, 1, 0, "ANSWERED"), (100, 200, 0, 0, "ANSWERED")]
+        assert trace(c) == [(0, 100, 0, 0, "RESOLVED"), (31, 131, 1, 0, "RESOLVED"), (100, 200, 0, 0, "RESOLVED")]
 
     def test_free_overflow_agent_takes_only_callers_past_the_delay(self):
         pools = [{"name": "main", "agents": 1, "skills": ["general"]},
                  {"name": "backup", "agents": 1, "skills": [{"skill": "general", "after": 30}]}]
         # backup busy until 5 with... nobody: it is idle from the start; caller 1 waits 30 s.
         c = Center(scenario(pools=pools), callers=callers([0, 1, 40], [100, 10, 10])).run()
-        assert trace(c)[1] == (31, 41, 1, 0, "ANSWERED")
+        assert trace(c)[1] == (31, 41, 1, 0, "RESOLVED")
         # caller 2 arrives at 40 while backup is busy and main is busy until 100; backup frees
         # at 41, but caller 2 has waited 1 s < 30 s: backup stays idle, takes it at 70.
-        assert trace(c)[2] == (70, 80, 1, 0, "ANSWERED")
+        assert trace(c)[2] == (70, 80, 1, 0, "RESOLVED")
 
     def test_agent_takes_its_first_skill_first(self):
         intents = [
@@ -129,7 +129,7 @@ class TestStaffing:
         pools = [{"name": "a", "agents": [0, 1, 0], "skills": ["general"]}]
         s = scenario(pools=pools, hours=3)
         c = Center(s, callers=callers([10, 3700, 7300], [50, 50, 50])).run()
-        assert trace(c) == [(3600, 3650, 0, 0, "ANSWERED"), (3700, 3750, 0, 0, "ANSWERED"),
+        assert trace(c) == [(3600, 3650, 0, 0, "RESOLVED"), (3700, 3750, 0, 0, "RESOLVED"),
                             (None, None, -1, -1, "IN_SYSTEM")]
         assert list(zip(c.presence.time, c.presence.delta)) == [(3600, 1), (7200, -1)]
 
@@ -140,7 +140,7 @@ class TestStaffing:
         # both agents busy at 3600; one must leave: the first to finish (agent 0 at 3800).
         assert list(zip(c.presence.time, c.presence.delta)) == [(0, 1), (0, 1), (3800, -1)]
         # caller 2 was waiting; agent 0 leaves instead of taking it, agent 1 takes it at 3850.
-        assert trace(c)[2] == (3850, 3851, 0, 1, "ANSWERED")
+        assert trace(c)[2] == (3850, 3851, 0, 1, "RESOLVED")
 
     def test_staffing_back_up_cancels_a_pending_departure(self):
         pools = [{"name": "a", "agents": [1, 0, 1], "skills": ["general"]}]

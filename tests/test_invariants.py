@@ -35,13 +35,13 @@ def test_every_contact_ends_in_exactly_one_outcome(data):
     assert np.all(r["queue_join"] >= r["arrival"] - 1e-9)  # the clock may round by an ulp
     assert np.all(r["answer"][answered] >= r["queue_join"][answered] - 1e-9)
     # outcome and timestamps tell the same story
-    assert np.all(ended[outcome == Outcome.ANSWERED]) and np.all(answered[outcome == Outcome.ANSWERED])
+    assert np.all(ended[outcome == Outcome.RESOLVED]) and np.all(answered[outcome == Outcome.RESOLVED])
     assert np.all(ended[outcome == Outcome.ABANDONED]) and not np.any(answered[outcome == Outcome.ABANDONED])
     # a caller hangs up exactly when their patience runs out
     ab = outcome == Outcome.ABANDONED
     assert np.allclose(r["end"][ab] - r["queue_join"][ab], r["patience"][ab])
     # served for exactly the drawn handle time
-    done = outcome == Outcome.ANSWERED
+    done = outcome == Outcome.RESOLVED
     assert np.allclose(r["end"][done] - r["answer"][done], r["handle_time"][done])
     # still in the center only when the simulation stopped, or no one could ever answer
     if c.scenario.horizon.drain:

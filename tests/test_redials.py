@@ -34,7 +34,7 @@ def test_trace_of_a_customer_who_calls_back_until_the_limit():
     assert rec["customer"].tolist() == [0, 1, 1, 1]
     assert rec["attempt"].tolist() == [0, 0, 1, 2]
     assert rec["arrival"].tolist() == [0, 10, 115, 220]  # hung up at 15, 120, 225; called 100 s later
-    assert [t[4] for t in trace(c)] == ["ANSWERED", "ABANDONED", "ABANDONED", "ABANDONED"]
+    assert [t[4] for t in trace(c)] == ["RESOLVED", "ABANDONED", "ABANDONED", "ABANDONED"]
 
 
 def test_no_redial_probability_means_one_contact_per_customer():

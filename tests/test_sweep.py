@@ -74,8 +74,9 @@ class TestExpansion:
 
     def test_shipped_specs_are_valid(self):
         spec, base, points, scenarios = load_spec(SCENARIOS / "sweeps" / "staffing_vs_flexibility.yaml")
-        assert len(points) == 24 and base.name == "retail-bank-day"
-        assert scenarios[0].pools[0].agents == 16 and scenarios[0].pools[0].skills[1].after == 0
+        assert len(points) == 28 and base.name == "transfer-chain"
+        assert scenarios[0].pools[0].agents == 12 and scenarios[0].pools[0].flexibility == 0
+        assert scenarios[-1].pools[0].agents == 18 and scenarios[-1].pools[0].flexibility == 0.9
         spec, _, points, _ = load_spec(SCENARIOS / "sweeps" / "lhs_example.yaml")
         assert len(points) == spec.points == 20
 
