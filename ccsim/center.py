@@ -148,19 +148,20 @@ def _draw_secondary(s: Scenario, segment: np.ndarray, intent: np.ndarray, stream
             continue
         counts = (present[:, : spec.max] < spec.probability).sum(axis=1)
         for i in np.flatnonzero((segment == g) & (counts > 0)):
-            out[int(i)] = _secondary_of(s, shares, int(intent[i]), int(counts[i]), which[i], handle[i])
+            out[int(i)] = _secondary_of(s, shares, int(intent[i]), int(counts[i]), which[i], handle[i],
+                                        spec.time_factor)
     return out
 
 
 def _secondary_of(s: Scenario, shares: np.ndarray, primary: int, count: int, which: np.ndarray,
-                  handle: np.ndarray) -> tuple[tuple[int, float], ...]:
+                  handle: np.ndarray, factor: float) -> tuple[tuple[int, float], ...]:
     """``count`` intents other than the primary, by their shares, with their handle times."""
     others = shares.copy()
     others[primary] = 0.0
     if others.sum() == 0:  # a scenario with one intent: the further questions are of the same kind
         others[primary] = 1.0
     picked = _pick(others / others.sum(), which[:count])
-    return tuple((int(y), float(s.intents[y].handle_time.ppf(handle[j]))) for j, y in enumerate(picked))
+    return tuple((int(y), factor * float(s.intents[y].handle_time.ppf(handle[j]))) for j, y in enumerate(picked))
 
 
 def _skills(s: Scenario) -> list[str]:
@@ -260,7 +261,7 @@ class Center:
         self._channel_ivr = [self._ivr is not None and s.uses_ivr(c) for c in self._channels]
         self._channel_skill = [index[c.skill] if c.skill else -1 for c in self._channels]
         self._redirects = [
-            (frozenset(s.intents.index(x) for x in range(len(s.intents)) if s.intents[x].name in c.redirect.intents),
+            (frozenset(x for x, intent in enumerate(s.intents) if intent.name in c.redirect.intents),
              c.redirect, [ch.name for ch in self._channels].index(c.redirect.to)) if c.redirect else None
             for c in self._channels
         ]

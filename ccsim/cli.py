@@ -295,7 +295,10 @@ def compare(
     for column in ("KPI", "A", "B", "B − A", "95% CI", "verdict", "CRN variance ÷"):
         out_table.add_column(column, justify="left" if column in ("KPI", "verdict") else "right")
     colours = {"better": "green", "worse": "red"}
-    for row in table.itertuples(index=False):
+    absent = table["kpi"].isin(JOURNEY_KPIS) & ~(table["a_mean"] > 0) & ~(table["b_mean"] > 0)
+    if absent.any():
+        out_table.caption = f"{absent.sum()} more KPIs are 0 or undefined in both (--json lists every KPI)"
+    for row in table[~absent].itertuples(index=False):
         ci = "–" if math.isnan(row.ci_low) else f"{_fmt_diff(row.kpi, row.ci_low)} … {_fmt_diff(row.kpi, row.ci_high)}"
         reduction = "–" if math.isnan(row.variance_reduction) else f"{row.variance_reduction:.1f}"
         style = colours.get(row.verdict, "")

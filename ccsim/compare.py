@@ -33,12 +33,14 @@ from .store import (
     read_manifest,
 )
 
-#: +1: higher is better; -1: lower is better; 0: neither (context, e.g. arrivals).
+#: +1: higher is better; -1: lower is better; 0: neither (context, e.g. arrivals). Resolved and
+#: contained contacts are counts that follow the volume (fewer redials, more self-service);
+#: fcr, resolution_rate and containment_rate carry the verdict.
 DIRECTION = {
     "arrivals": 0, "offered": 0, "answered": +1, "abandoned": -1, "short_abandons": 0, "in_system": -1,
     "abandon_rate": -1, "p_wait": -1, "asa_seconds": -1, "mean_wait_seconds": -1, "service_level": +1,
     "aht_seconds": 0, "agent_cost": -1, "customers": 0, "repeat_contact_rate": -1, "fcr": +1,
-    "resolution_rate": +1, "effort_steps": -1, "resolved": +1, "unresolved": -1, "contained": +1,
+    "resolution_rate": +1, "effort_steps": -1, "resolved": 0, "unresolved": -1, "contained": 0,
     "ivr_abandoned": -1, "hold_abandoned": -1, "dropped": -1, "redirected": -1, "ivr_abandon_rate": -1,
     "containment_rate": +1, "misroute_rate": -1, "transfers_per_contact": -1, "lost_intents_per_contact": -1,
     "hold_abandon_rate": -1, "callbacks": 0, "telephony_cost": -1, "cost": -1, "cost_per_resolved": -1,

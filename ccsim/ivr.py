@@ -36,8 +36,8 @@ class Walk:
     skill: int  # the queue joined (QUEUE), else -1
     seconds: float  # time in the IVR
     levels: int  # menus heard (each replay counts)
-    misrouted: bool  # sent to a queue that is not the one for their intent
-    steps: tuple[str, ...] = ()  # what the caller did, for a trace
+    misrouted: bool  # sent to a queue other than their intent's skill (a wrong option, not zero-out)
+    steps: tuple[tuple[float, str], ...] = ()  # (seconds into the IVR, what the caller did), for a trace
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class IvrModel:
         spec = self._patience[segment]
         patience = math.inf if spec is None else float(spec.ppf(u[0]))
         skill_factor = self._ivr_skill[segment]
-        steps: list[str] = []
+        steps: list[tuple[float, str]] = []
         t, levels, used = 0.0, 0, 2
         at, replays = self._root, 0
         while True:
@@ -124,16 +124,16 @@ class IvrModel:
             if choice == -1:  # replay
                 replays += 1
                 if explain:
-                    steps.append(f"menu '{menu.name}': replays it")
+                    steps.append((t, f"menu '{menu.name}': replays it"))
                 continue
             if choice == -2:  # zero-out
                 if explain:
-                    steps.append(f"menu '{menu.name}': presses 0 for an operator")
+                    steps.append((t, f"menu '{menu.name}': presses 0 for an operator"))
                 return Walk(QUEUE, self.zero_out[0], t, levels, False, tuple(steps))
             option = menu.options[choice]
             if explain:
-                steps.append(f"menu '{menu.name}': picks '{option.label}'"
-                             + ("" if intent in option.covers else " (wrong option)"))
+                steps.append((t, f"menu '{menu.name}': picks '{option.label}'"
+                              + ("" if intent in option.covers else " (wrong option)")))
             if option.menu >= 0:
                 at, replays = option.menu, 0
                 continue
@@ -145,9 +145,9 @@ class IvrModel:
                     return Walk(CONTAINED, -1, t, levels, False, tuple(steps))
                 skill = option.skill if option.skill >= 0 else self._own_skill[intent]
                 if explain:
-                    steps.append("self-service does not solve it")
+                    steps.append((t, "self-service does not solve it"))
                 return Walk(QUEUE, skill, t, levels, skill != self._own_skill[intent], tuple(steps))
-            return Walk(QUEUE, option.skill, t, levels, intent not in option.covers, tuple(steps))
+            return Walk(QUEUE, option.skill, t, levels, option.skill != self._own_skill[intent], tuple(steps))
 
     def _choose(self, menu: _Menu, intent: int, skill_factor: float, replays: int, u: float) -> int:
         """The option index picked, -1 to replay, -2 to press 0; one uniform decides."""
@@ -169,7 +169,7 @@ class IvrModel:
         return wrong[min(int(rest * len(wrong)), len(wrong) - 1)]
 
     @staticmethod
-    def _hang_up(patience: float, levels: int, steps: list[str], explain: bool, where: str) -> Walk:
+    def _hang_up(patience: float, levels: int, steps: list, explain: bool, where: str) -> Walk:
         if explain:
-            steps.append(f"hangs up in the IVR ({where})")
+            steps.append((patience, f"hangs up in the IVR ({where})"))
         return Walk(HUNG_UP, -1, patience, levels, False, tuple(steps))

@@ -131,6 +131,10 @@ class SecondaryIntents(_Model):
 
     probability: float = Field(ge=0, le=1, description="chance of each of up to `max` further intents")
     max: int = Field(default=1, ge=1, le=MAX_SECONDARY)
+    time_factor: float = Field(
+        default=0.6, gt=0,
+        description="a further intent takes this share of its handle time (the caller is identified already)",
+    )
 
 
 class Segment(_Model):

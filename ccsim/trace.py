@@ -103,10 +103,12 @@ class _TracedCenter(Center):
         if self._mine(i) and self.records.ivr_levels[i]:
             rec = self.records
             walk = self._ivr.walk(rec.intent[i], rec.segment[i], self._uniforms["ivr"][i], explain=True)
-            for step in walk.steps:
-                self._note(f"  IVR: {step}")
+            now = self.env._now
+            for seconds, step in walk.steps:
+                self._note(f"  IVR: {step}", at=now + seconds)
             if walk.skill >= 0 and walk.misrouted:
-                self._note(f"  IVR: sent to the {self.skills[walk.skill]} queue, not the one for its question")
+                self._note(f"  IVR: sent to the {self.skills[walk.skill]} queue, not the one for its question",
+                           at=now + walk.seconds)
 
     def _note_arrival(self, i: int) -> None:
         s, rec = self.scenario, self.records
@@ -161,8 +163,12 @@ class _TracedCenter(Center):
         rec = self.records
         took = duration(self.env._now - self._since[i])
         if outcome != _HAND_ON:
+            further = ""
+            if rec.secondary[i]:
+                handled = rec.secondary[i] - rec.lost_intents[i]
+                further = f"; {handled} of {rec.secondary[i]} further questions handled, {rec.lost_intents[i]} lost"
             self._note(f"{'resolved' if outcome == Outcome.RESOLVED else _ENDINGS[Outcome(outcome)]} after {took} "
-                       "with the agent")
+                       f"with the agent{further}")
         elif target < 0:
             self._note(f"the agent cannot resolve it and has no one to pass it to: ends unresolved after {took}")
         elif rec.transfers[i] >= self.scenario.transfers.max_chain:
