@@ -6,8 +6,10 @@ Run:  python bench/engine.py            (about a minute on 2 cores)
 Prints contacts per second for a small center (30 agents) and a large one (600 agents), for
 ccsim (a whole replication: drawing callers, simulating, computing KPIs from the records) and
 for the minimal SimPy model (one process per caller, simpy.Resource, req | timeout(patience)),
-their ratio, and the memory per kept contact record. Best of several runs, to keep noise from
-other processes out of the figure.
+their ratio, and the memory per kept contact record. Then the shipped customer-journey
+scenarios (transfer chains, IVR menus, research holds, multi-intent contacts with redirects)
+over 48 hours: contacts per second and events per contact. Best of several runs, to keep
+noise from other processes out of the figure.
 """
 
 from __future__ import annotations
@@ -78,6 +80,26 @@ def best_rate(fn, repeats: int) -> tuple[float, int]:
     return best, n
 
 
+def events_per_contact(s: ccsim.Scenario) -> float:
+    center = Center(s, Streams(1, 0)).run()
+    return next(center.env._eid) / len(center.records)  # events scheduled, over contacts made
+
+
+def journeys(repeats: int, hours: float) -> None:
+    """The shipped journey scenarios (IVR, transfers, holds, ...), run for ``hours``."""
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    print(f"\n{'scenario':<17}{'contacts':>10}{'ccsim/s':>11}{'engine/s':>11}{'events/contact':>16}")
+    plain = scenario(560.0, 30, hours)
+    cases = [("erlang_a (plain)", plain)] + [
+        (name, ccsim.load_scenario(root / f"{name}.yaml", [f"horizon.hours={hours:g}"]))
+        for name in ("transfer_chain", "ivr_menu", "hold_styles", "multi_intent")
+    ]
+    for name, s in cases:
+        ccsim_rate, n = best_rate(lambda r: simulate(s, 1, r, keep_contacts=False).n_contacts, repeats)
+        engine_rate, _ = best_rate(lambda r: len(Center(s, Streams(1, r)).run().records), repeats)
+        print(f"{name:<17}{n:>10,}{ccsim_rate:>11,.0f}{engine_rate:>11,.0f}{events_per_contact(s):>16.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short horizons (a smoke check)")
@@ -95,6 +117,7 @@ def main() -> None:
         simpy_rate, _ = best_rate(lambda r: simpy_minimal(rate, agents, hours, r), repeats)
         print(f"{name:<8}{agents:>7}{n:>10,}{ccsim_rate:>11,.0f}{engine_rate:>11,.0f}{simpy_rate:>10,.0f}"
               f"{ccsim_rate / simpy_rate:>6.1f}x")
+    journeys(repeats, hours=8.0 if args.quick else 48.0)
     s = scenario(560.0, 30, 24.0)
     center = Center(s, Streams(1, 0)).run()
     frame = simulate(s, 1, 0).contacts

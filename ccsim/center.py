@@ -55,8 +55,8 @@ _UNRESOLVED = int(Outcome.UNRESOLVED)
 _HAND_ON = -1  # a service that ends in a handoff, not an outcome
 
 #: Outcomes after which a customer may call again with ``redial.after_abandon``, ``after_unresolved``.
-_HUNG_UP = (Outcome.ABANDONED, Outcome.IVR_ABANDONED, Outcome.HOLD_ABANDONED)
-_NOT_RESOLVED = (Outcome.UNRESOLVED, Outcome.DROPPED)
+_HUNG_UP = frozenset(map(int, (Outcome.ABANDONED, Outcome.IVR_ABANDONED, Outcome.HOLD_ABANDONED)))
+_NOT_RESOLVED = frozenset(map(int, (Outcome.UNRESOLVED, Outcome.DROPPED)))
 
 #: Uniforms per caller for holds: needs research, research time, hang-up on hold, drop.
 _HOLD_WIDTH = 4
@@ -273,12 +273,16 @@ class Center:
         self._research = [x.research for x in s.intents]
         self._reexplain = None if s.context.shared else s.context.reexplain_time
         self._explain: set[int] = set()  # contacts whose next agent must hear the story again
+        transfers = s.transfers
+        self._max_chain, self._warm_mode = transfers.max_chain, transfers.mode == "warm"
+        self._triage_fraction, self._patience_factor = transfers.triage_fraction, transfers.patience_factor
+        self._transfer_priority = transfers.priority
         self._plan: dict[int, tuple[int, int]] = {}  # contact -> (outcome or _HAND_ON, target queue)
         self._warm: dict[int, tuple[PoolState, int, float, float]] = {}  # contact -> the agent holding it
         self._secondary = dict(callers.secondary)
         # Rows of uniforms per contact, by purpose; contacts made during the run append theirs.
         self._widths = _uniform_widths(s, self._ivr)
-        self._uniforms = {name: list(callers.uniforms[name]) for name in self._widths}
+        self._uniforms = {name: callers.uniforms[name].tolist() for name in self._widths}  # floats: fast to index
         self._redirect_u = array("d", callers.uniforms["channels"]) if "channels" in callers.uniforms else None
         hold = s.holds
         rate = getattr(hold.hangup_per_minute, hold.style)
@@ -371,13 +375,13 @@ class Center:
                 return
         self._state[i] = WAITING
         transfers = rec.transfers[i]
-        if transfers and self.scenario.transfers.priority:
+        if transfers and self._transfer_priority:
             self._priority[k].append(i)
         else:
             self.queues[k].append(i)
         patience = rec.patience[i]
         if transfers:
-            patience *= self.scenario.transfers.patience_factor ** transfers
+            patience *= self._patience_factor ** transfers
         if self._callback is not None:
             self._live[k] += 1
             if rec.callback[i] == 0 and self._expected_wait(k) > self._callback.threshold_seconds:
@@ -393,7 +397,7 @@ class Center:
                 Timeout(self.env, after, token).callbacks.append(overflow)
 
     def _expected_wait(self, k: int) -> float:
-        """What the center would announce: callers ahead × mean handle time / agents answering."""
+        """What the center would announce: position in queue × mean handle time / agents answering."""
         agents = sum(pool.present for pool in self._first[k])
         return self._live[k] * self._mean_handle[k] / max(agents, 1)
 
@@ -410,7 +414,7 @@ class Center:
                 self._live[self._at[i]] -= 1
             self._end(i, Outcome.ABANDONED)
 
-    def _end(self, i: int, outcome: Outcome) -> None:
+    def _end(self, i: int, outcome: int) -> None:
         """The contact ends (other than resolved by an agent of a plain queue); maybe a redial."""
         self._state[i] = DONE
         rec = self.records
@@ -453,7 +457,7 @@ class Center:
                             arrival=self.env._now, segment=segment, intent=intent, secondary=rec.secondary[i],
                             patience=patience, handle_time=handle)
         for name, width in self._widths.items():
-            self._uniforms[name].append(streams[name].random(width))
+            self._uniforms[name].append(streams[name].random(width).tolist())
         if self._redirect_u is not None:
             self._redirect_u.append(streams["channels"].random())
         if i in self._secondary:
@@ -534,7 +538,7 @@ class Center:
         if i in self._explain:
             self._explain.discard(i)
             extra = float(self._reexplain.ppf(u[v + 2]))
-        triage = base * self.scenario.transfers.triage_fraction + extra
+        triage = base * self._triage_fraction + extra
         if policy.offload and self._difficult[rec.segment[i]] and u[v] < policy.offload:
             return self._plan_end(i, triage, _HAND_ON, policy.offload_target)
         rule = policy.rule[x]
@@ -556,7 +560,7 @@ class Center:
                 talk, outcome = self._research_hold(i, research, row, talk, outcome)
         self._plan_end(i, talk, outcome, -1)
 
-    def _secondary_intents(self, i: int, policy, u: np.ndarray, resolved: bool) -> float:
+    def _secondary_intents(self, i: int, policy, u: list[float], resolved: bool) -> float:
         """Extra time for the further intents the agent handles; the others are lost."""
         width = len(u) - MAX_SECONDARY
         extra, handled = 0.0, 0
@@ -571,7 +575,7 @@ class Center:
         self.records.lost_intents[i] = self.records.secondary[i] - handled
         return extra
 
-    def _research_hold(self, i: int, research, row: np.ndarray, talk: float, outcome: int) -> tuple[float, int]:
+    def _research_hold(self, i: int, research, row: list[float], talk: float, outcome: int) -> tuple[float, int]:
         """Half-way through the call the caller waits on hold while the agent looks it up.
 
         Check-ins add agent time; the caller may hang up on hold (a rate set by the hold style)
@@ -607,16 +611,16 @@ class Center:
         agent = rec.agent[i]
         if outcome != _HAND_ON:
             self.work.add(pool.index, i, since, now)
-            self._end(i, Outcome(outcome))
+            self._end(i, outcome)
             self._agent_free(pool, agent)
-        elif target < 0 or rec.transfers[i] >= self.scenario.transfers.max_chain:
+        elif target < 0 or rec.transfers[i] >= self._max_chain:
             self.work.add(pool.index, i, since, now)
             rec.lost_intents[i] = rec.secondary[i]
             self._end(i, Outcome.UNRESOLVED)  # nowhere to go, or passed on too often
             self._agent_free(pool, agent)
         else:
             rec.transfers[i] += 1
-            if self.scenario.transfers.mode == "warm":
+            if self._warm_mode:
                 self._warm[i] = (pool, agent, since, now)  # stays on the line until the next agent answers
                 self._join_queue(i, target)
             else:

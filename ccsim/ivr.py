@@ -18,9 +18,9 @@ same way in two scenarios that differ only in staffing (common random numbers).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 
 from .scenario import Scenario
 
@@ -105,7 +105,7 @@ class IvrModel:
         #: uniforms per caller: IVR patience, containment, and one per menu heard at most
         self.width = 2 + len(menus) * (ivr.max_replays + 1)
 
-    def walk(self, intent: int, segment: int, u: np.ndarray, explain: bool = False) -> Walk:
+    def walk(self, intent: int, segment: int, u: Sequence[float], explain: bool = False) -> Walk:
         """Walk one caller with intent ``intent`` through the menus, using the uniforms ``u``."""
         spec = self._patience[segment]
         patience = math.inf if spec is None else float(spec.ppf(u[0]))

@@ -179,6 +179,12 @@ def _skill_route(value: Any) -> Any:
     return {"skill": value} if isinstance(value, str) else value
 
 
+def _script(value: Any) -> Any:
+    if isinstance(value, str) and value != "all":
+        raise PydanticCustomError("script", "must be a list of intent names, or 'all'")
+    return value
+
+
 class SkillRoute(_Model):
     """A skill of a pool; ``after`` > 0 makes the pool an overflow for that skill's queue."""
 
@@ -195,7 +201,7 @@ class Pool(_Model):
     agents: PerIntervalCount
     skills: list[Annotated[SkillRoute, BeforeValidator(_skill_route)]] = Field(min_length=1)
     cost_per_hour: float = Field(default=0, ge=0)
-    script: list[Name] | Literal["all"] | None = Field(
+    script: Annotated[list[Name] | Literal["all"] | None, BeforeValidator(_script)] = Field(
         default=None,
         description="intents the script covers; 'all'; none = the intents of the pool's skills",
     )
@@ -595,7 +601,7 @@ def _journey_checks(s: Scenario, served: set[str]) -> list[tuple[str, str]]:
                 problems.append((f"channels[{i}].skill", "a channel goes through the IVR or straight to a "
                                  "queue (skill), not both"))
             redirect = channel.redirect
-            if redirect is None:
+            if redirect is None or len(set(channels)) < len(channels):  # names must be clear first
                 continue
             intent_names(f"channels[{i}].redirect.intents", redirect.intents)
             if redirect.to not in channels:
@@ -619,6 +625,8 @@ def _ivr_checks(ivr: Ivr, intent_names, skill) -> list[tuple[str, str]]:
         if menu.name in names[:i]:
             problems.append((f"ivr.menus[{i}].name", f"'{menu.name}' is already the name of "
                              f"ivr.menus[{names.index(menu.name)}]"))
+    if problems:  # which menu an option means is unclear until the names are
+        return problems
     root = ivr.root or names[0]
     if root not in names:
         problems.append(("ivr.root", f"no menu named '{root}' (menus: {', '.join(names)})"))
@@ -644,6 +652,8 @@ def _ivr_checks(ivr: Ivr, intent_names, skill) -> list[tuple[str, str]]:
                                  "the menus must form a tree"))
             else:
                 parent[option.menu] = menu.name
+    if problems:  # whether every menu is reached means little until the names are right
+        return problems
     for i, name in enumerate(names):
         seen = {name}
         at = name
@@ -684,7 +694,7 @@ def pydantic_problems(exc: ValidationError, root: type[BaseModel]) -> list[tuple
             message = err["msg"]
             if message.startswith("Value error, "):
                 message = message[len("Value error, ") :]
-            if kind not in ("per_interval", "value_error", "clock") and "input" in err:
+            if kind not in ("per_interval", "value_error", "clock", "script") and "input" in err:
                 message += f" (got {err['input']!r})"
         problems.append((path, message))
     return problems

@@ -53,3 +53,66 @@ def scenarios(draw) -> dict:
         "intents": intents,
         "pools": pools,
     }
+
+
+@st.composite
+def journey_scenarios(draw) -> dict:
+    """A one-hour center with any of the journey mechanisms: IVR, scripts, transfers, holds,
+    secondary intents, channels with redirects, callbacks, redials after unresolved ends."""
+    data = draw(scenarios())
+    skills = sorted({r if isinstance(r, str) else r["skill"] for pool in data["pools"] for r in pool["skills"]})
+    intents = [i["name"] for i in data["intents"]]
+    probability = st.floats(0, 1)
+    for intent in data["intents"]:
+        if draw(st.booleans()):
+            intent["authority"] = draw(st.integers(0, 2))
+        if draw(st.booleans()):
+            intent["research"] = {"probability": draw(probability), "time": draw(dists)}
+    for pool in data["pools"]:
+        own = {r if isinstance(r, str) else r["skill"] for r in pool["skills"]}
+        others = [k for k in skills if k not in own]
+        if draw(st.booleans()):
+            pool["script"] = draw(st.one_of(st.just("all"), st.lists(st.sampled_from(intents), unique=True)))
+        pool.update(flexibility=draw(probability), competence=draw(st.floats(0.3, 1)),
+                    authority=draw(st.integers(0, 2)))
+        if others and draw(st.booleans()):
+            pool["escalate_to"] = draw(st.sampled_from(others))
+            pool["offload"] = draw(probability)
+    for segment in data["segments"]:
+        segment["difficult"] = draw(st.booleans())
+        if draw(st.booleans()):
+            segment["secondary_intents"] = {"probability": draw(probability), "max": draw(st.integers(1, 3))}
+        if draw(st.booleans()):
+            segment["ivr_patience"] = draw(dists)
+            segment["ivr_skill"] = draw(probability)
+        if "redial" in segment:
+            segment["redial"]["after_unresolved"] = draw(probability)
+    data["transfers"] = {"mode": draw(st.sampled_from(["cold", "warm"])), "max_chain": draw(st.integers(0, 4)),
+                         "patience_factor": draw(st.floats(0.3, 1.5)), "priority": draw(st.booleans())}
+    data["context"] = {"shared": draw(st.booleans()), "reexplain_time": draw(dists)}
+    data["holds"] = {"style": draw(st.sampled_from(["music", "ads", "silence", "checkins"])),
+                     "checkin_every_seconds": draw(st.floats(10, 120)), "drop_per_minute": draw(st.floats(0, 0.2))}
+    if draw(st.booleans()):
+        data["callback"] = {"threshold_seconds": draw(st.floats(0, 300)), "accept": draw(probability)}
+    if draw(st.booleans()):
+        options = [{"skill": k} for k in skills]
+        if draw(st.booleans()):
+            options.append({"intents": [draw(st.sampled_from(intents))], "containment": draw(probability),
+                            "seconds": draw(st.floats(0, 120))})
+        menus = [{"name": "main", "message_seconds": draw(st.floats(0, 30)), "clarity": draw(probability),
+                  "options": options}]
+        if draw(st.booleans()):  # a submenu under the main menu
+            menus[0]["options"] = [{"menu": "sub"}] + options[1:]
+            menus.append({"name": "sub", "clarity": draw(probability), "options": options[:1]})
+        replay = draw(st.floats(0, 0.5))
+        data["ivr"] = {"menus": menus, "replay": replay, "max_replays": draw(st.integers(0, 3))}
+        if draw(st.booleans()):
+            data["ivr"]["zero_out"] = {"skill": draw(st.sampled_from(skills)), "share": draw(st.floats(0, 0.5))}
+    if draw(st.booleans()):
+        data["channels"] = [
+            {"name": "voice", "share": 0.6},
+            {"name": "chat", "share": 0.4, "skill": draw(st.sampled_from(skills)),
+             "redirect": {"intents": [draw(st.sampled_from(intents))], "to": "voice",
+                          "probability": draw(probability), "delay": draw(dists)}},
+        ]
+    return data

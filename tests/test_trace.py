@@ -10,7 +10,7 @@ import yaml
 import ccsim
 from ccsim.trace import duration
 
-from .helpers import single_queue
+from .helpers import ROOT, single_queue
 from .test_cli import assert_clean_error
 from .test_cli import ccsim as ccsim_cli
 
@@ -58,3 +58,26 @@ def test_cli_trace(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "seed 4" in proc.stdout and "hangs up after waiting 30 s" in proc.stdout and "redial 1" in proc.stdout
     assert_clean_error(ccsim_cli("trace", path, "--customer", "99999"), "no customer 99999")
+
+
+def test_trace_of_a_transferred_customer():
+    lines = ccsim.trace("scenarios/transfer_chain.yaml")  # the default customer is one who was transferred
+    text = "\n".join(lines)
+    assert "hands it on to the" in text and "(transfer 1)" in text and "cold transfer" in text
+    times = [line.split()[0] for line in lines[1:]]
+    assert times == sorted(times)
+
+
+def test_trace_of_ivr_steps():
+    lines = ccsim.trace("scenarios/ivr_menu.yaml", customer=1)
+    ivr = [line for line in lines if "IVR:" in line]
+    assert ivr and all("menu '" in line or "sent to" in line or "self-service" in line or "hangs up" in line
+                       for line in ivr)
+    assert any("leaves the IVR after" in line or "hangs up in the IVR" in line or "self-service" in line
+               for line in lines)
+
+
+def test_trace_cli_of_a_journey_scenario():
+    proc = ccsim_cli("trace", "scenarios/multi_intent.yaml", "--customer", "6", cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "further questions handled" in proc.stdout
