@@ -13,7 +13,7 @@ secondary intents; see :mod:`ccsim.policy`), what an agent does with a contact i
 they answer it, from the caller's own pre-drawn uniforms: resolve it, fail, or hand it on to
 another queue (a transfer; cold or warm). A contact that ends without being resolved may make
 the customer call again. Without one, an answered contact is resolved after its handle time,
-by the shortest path (:meth:`Center._serve_plain`).
+by the shortest path (in :meth:`Center._answer`).
 
 Each step of that journey is one small method below. The steps are SimPy events with
 callbacks, not a process per caller: a plain caller costs one event to arrive, one to hang up
@@ -265,9 +265,9 @@ class Center:
              c.redirect, [ch.name for ch in self._channels].index(c.redirect.to)) if c.redirect else None
             for c in self._channels
         ]
-        self._plain_start = not (self._ivr or any(self._redirects) or any(k >= 0 for k in self._channel_skill))
         self._journey = s.resolution_model()
-        self._serve = self._serve_journey if self._journey else self._serve_plain
+        plain_start = not (self._ivr or any(self._redirects) or any(k >= 0 for k in self._channel_skill))
+        self._plain = plain_start and not self._journey and s.callback is None
         self._policies = pool_policies(s, index) if self._journey else []
         self._difficult = [g.difficult for g in s.segments]
         self._research = [x.research for x in s.intents]
@@ -313,6 +313,10 @@ class Center:
         else:
             env.run(until=s.horizon_seconds)
             self._close_open_work()
+        if not self._journey:
+            c = self.records.columns()
+            done = c["outcome"] == _RESOLVED
+            c["talk"][done] = c["end"][done] - c["answer"][done]
         return self
 
     # -- the journey ----------------------------------------------------------------------------
@@ -322,10 +326,46 @@ class Center:
         times = self._arrival_times
         if i + 1 < len(times):
             Timeout(self.env, times[i + 1] - self.env._now, i + 1).callbacks.append(self._arrive)
-        if self._plain_start:
-            self._join_queue(i, self._intent_skill[self.records.intent[i]])
+        if self._plain:
+            self._join_plain(i)
         else:
             self._start(i)
+
+    def _join_plain(self, i: int) -> None:
+        """:meth:`_join_queue` for a plain center, where a contact visits one queue, once.
+
+        The Erlang runs spend most of their time here, so it skips what a plain center lacks
+        (channels, transfers, callbacks).
+        """
+        now = self.env._now
+        rec = self.records
+        k = self._intent_skill[rec.intent[i]]
+        rec.queue_join[i] = now
+        rec.queues[i] = 1
+        self._joined[i] = now
+        for pool in self._first[k]:
+            if pool.idle:
+                self._answer(pool, pool.idle.popleft(), i)
+                return
+        self._state[i] = WAITING
+        self.queues[k].append(i)
+        patience = rec.patience[i]
+        if patience != math.inf:
+            Timeout(self.env, patience, i).callbacks.append(self._abandon_plain)
+        for after, overflow in self._overflow[k]:
+            if after < patience:
+                Timeout(self.env, after, i << 8 | 1).callbacks.append(overflow)
+
+    def _abandon_plain(self, event: Timeout) -> None:
+        i = event._value
+        if self._state[i] == WAITING:  # else answered already
+            self._state[i] = DONE
+            rec = self.records
+            rec.end[i] = self.env._now
+            rec.outcome[i] = _ABANDONED
+            redial = self._redial[rec.segment[i]]
+            if redial is not None:
+                self._maybe_call_again(i, redial, redial.after_abandon)
 
     def _start(self, i: int) -> None:
         """A contact begins: a channel redirect, the IVR, or straight to a queue."""
@@ -491,26 +531,24 @@ class Center:
 
     def _answer(self, pool: PoolState, agent: int, i: int) -> None:
         rec = self.records
-        if self._callback is not None and self._state[i] == WAITING:
+        if not self._plain and self._callback is not None and self._state[i] == WAITING:
             self._live[self._at[i]] -= 1
         self._state[i] = SERVING
         rec.pool[i] = pool.index
         rec.agent[i] = agent
-        self._serve(pool, agent, i)
-
-    def _serve_plain(self, pool: PoolState, agent: int, i: int) -> None:
-        """A plain queue: the agent resolves the question in its handle time."""
-        rec = self.records
-        rec.answer[i] = self.env._now
-        Timeout(self.env, rec.handle_time[i], i).callbacks.append(self._finish)
+        if self._journey:
+            self._serve_journey(pool, agent, i)
+        else:  # a plain queue: resolved in its handle time (inline: every Erlang run passes here)
+            rec.answer[i] = self.env._now
+            Timeout(self.env, rec.handle_time[i], i).callbacks.append(self._finish)
 
     def _finish(self, event: Timeout) -> None:
+        """A plain queue's service ends (its talk time is filled in after the run)."""
         i = event._value
         rec = self.records
         now = self.env._now
         self._state[i] = DONE
         rec.end[i] = now
-        rec.talk[i] = now - rec.answer[i]
         rec.outcome[i] = _RESOLVED
         p = rec.pool[i]
         self.work.add(p, i, rec.answer[i], now)

@@ -88,7 +88,7 @@ class _TracedCenter(Center):
         self.log: list[tuple[float, int, str]] = []
         self._contact_no: dict[int, int] = {}
         self._last_channel = -1
-        self._plain_start = False  # every contact through _start, where arrivals are noted
+        self._plain = False  # every contact through _start, where arrivals are noted
 
     def _mine(self, i: int) -> bool:
         return self.records.customer[i] == self.customer
