@@ -131,6 +131,11 @@ class WorkRecords:
         self.start.append(start)
         self.end.append(end)
 
+    def add_batch(self, pool: np.ndarray, contact: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        for name, column in (("pool", pool), ("contact", contact), ("start", start), ("end", end)):
+            mine = getattr(self, name)
+            mine.frombytes(np.ascontiguousarray(column, dtype=mine.typecode).tobytes())
+
 
 class PresenceRecords:
     """Changes in the number of agents present in each pool (staffing plus overtime).
