@@ -3,8 +3,8 @@
 Run:  python bench/sweep.py            (a few minutes on 2 cores)
       python bench/sweep.py --quick
 
-A 24-point x 10-replication sweep (the shipped staffing x flexibility grid on the bank's
-weekday) with workers=1 and workers=2 in the same run, and the speed-up. Then the Dask
+A 28-point x 10-replication sweep (the shipped tier-1 staffing x script flexibility grid on
+the transfer-chain center) with workers=1 and workers=2 in the same run, and the speed-up. Then the Dask
 executor on a local cluster of 2 workers: its time on the same sweep, and its overhead per
 task measured with tasks that do nothing.
 """
