@@ -21,7 +21,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 from .scenario import Scenario
 
 # Where a walk ends.
@@ -57,6 +56,7 @@ class _Menu:
     clarity: float
     options: tuple[_Option, ...]
     right: tuple[int, ...]  # per intent: the option covering it, or -1
+    wrong: tuple[tuple[int, ...], ...]  # per intent: the other options
 
 
 class IvrModel:
@@ -99,7 +99,8 @@ class IvrModel:
             )
             right = tuple(next((j for j, o in enumerate(options) if k in o.covers), -1)
                           for k in range(len(scenario.intents)))
-            menus.append(_Menu(m.name, m.message_seconds, m.clarity, options, right))
+            wrong = tuple(tuple(j for j in range(len(options)) if j != r) for r in right)
+            menus.append(_Menu(m.name, m.message_seconds, m.clarity, options, right, wrong))
         self._menus = menus
         self._root = names.index(ivr.root or names[0])
         #: uniforms per caller: IVR patience, containment, and one per menu heard at most
@@ -155,7 +156,7 @@ class IvrModel:
         p = menu.clarity * skill_factor if right >= 0 else 0.0
         if u < p:
             return right
-        wrong = [j for j in range(len(menu.options)) if j != right]
+        wrong = menu.wrong[intent]
         if not wrong:
             return right
         v = (u - p) / (1.0 - p)  # uniform again, among the confused

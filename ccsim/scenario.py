@@ -533,16 +533,9 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
 
     check_length("arrivals.rate_per_hour", s.arrivals.rate_per_hour)
     for key in ("segments", "intents", "pools"):
-        items = getattr(s, key)
-        seen: dict[str, int] = {}
-        for i, item in enumerate(items):
-            if item.name in seen:
-                problems.append((f"{key}[{i}].name", f"'{item.name}' is already the name of {key}[{seen[item.name]}]"))
-            seen.setdefault(item.name, i)
+        problems += _duplicate_names(key, getattr(s, key))
     for key in ("segments", "intents"):
-        total = sum(item.share for item in getattr(s, key))
-        if abs(total - 1.0) > 1e-6:
-            problems.append((key, f"shares sum to {total:g}; they must sum to 1"))
+        problems += _shares_sum(key, getattr(s, key))
     served = {route.skill for pool in s.pools for route in pool.skills}
     for i, intent in enumerate(s.intents):
         if intent.skill not in served:
@@ -560,6 +553,22 @@ def _cross_checks(s: Scenario) -> list[tuple[str, str]]:
                 problems.append((f"pools[{i}].skills[{j}]", f"skill '{skill}' is listed twice"))
     problems += _journey_checks(s, served)
     return problems
+
+
+def _duplicate_names(path: str, items: Sequence[Any]) -> list[tuple[str, str]]:
+    """A problem for each item named like an earlier one (names are how the file refers to them)."""
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.name in seen:
+            problems.append((f"{path}[{i}].name", f"'{item.name}' is already the name of {path}[{seen[item.name]}]"))
+        seen.setdefault(item.name, i)
+    return problems
+
+
+def _shares_sum(path: str, items: Sequence[Any]) -> list[tuple[str, str]]:
+    total = sum(item.share for item in items)
+    return [] if abs(total - 1.0) <= 1e-6 else [(path, f"shares sum to {total:g}; they must sum to 1")]
 
 
 def _journey_checks(s: Scenario, served: set[str]) -> list[tuple[str, str]]:
@@ -587,13 +596,8 @@ def _journey_checks(s: Scenario, served: set[str]) -> list[tuple[str, str]]:
             problems.append((f"pools[{i}].offload", "an offloaded caller goes to escalate_to; set pools[].escalate_to"))
     channels = [c.name for c in s.channels or ()]
     if s.channels is not None:
-        total = sum(c.share for c in s.channels)
-        if abs(total - 1.0) > 1e-6:
-            problems.append(("channels", f"shares sum to {total:g}; they must sum to 1"))
+        problems += _shares_sum("channels", s.channels) + _duplicate_names("channels", s.channels)
         for i, channel in enumerate(s.channels):
-            if channel.name in channels[:i]:
-                problems.append((f"channels[{i}].name", f"'{channel.name}' is already the name of "
-                                 f"channels[{channels.index(channel.name)}]"))
             skill(f"channels[{i}].skill", channel.skill)
             if channel.ivr and s.ivr is None:
                 problems.append((f"channels[{i}].ivr", "the scenario has no 'ivr' section"))
@@ -619,12 +623,8 @@ def _journey_checks(s: Scenario, served: set[str]) -> list[tuple[str, str]]:
 
 def _ivr_checks(ivr: Ivr, intent_names, skill) -> list[tuple[str, str]]:
     """The menus form one tree from the root, and every option leads somewhere that exists."""
-    problems: list[tuple[str, str]] = []
+    problems = _duplicate_names("ivr.menus", ivr.menus)
     names = [m.name for m in ivr.menus]
-    for i, menu in enumerate(ivr.menus):
-        if menu.name in names[:i]:
-            problems.append((f"ivr.menus[{i}].name", f"'{menu.name}' is already the name of "
-                             f"ivr.menus[{names.index(menu.name)}]"))
     if problems:  # which menu an option means is unclear until the names are
         return problems
     root = ivr.root or names[0]
