@@ -25,9 +25,9 @@ import simpy
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ccsim  # noqa: E402
-from ccsim.center import Center  # noqa: E402
-from ccsim.runner import simulate  # noqa: E402
-from ccsim.streams import Streams  # noqa: E402
+from ccsim.engine.model import Center  # noqa: E402
+from ccsim.engine.streams import Streams  # noqa: E402
+from ccsim.experiments.runner import simulate  # noqa: E402
 
 
 def scenario(rate: float, agents: int, hours: float) -> ccsim.Scenario:

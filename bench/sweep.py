@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ccsim  # noqa: E402
-from ccsim.executors import run_tasks  # noqa: E402
-from ccsim.sweeps import _chunks  # noqa: E402
+from ccsim.experiments.executors import run_tasks  # noqa: E402
+from ccsim.experiments.sweeps import _chunks  # noqa: E402
 
 SPEC = ROOT / "scenarios" / "sweeps" / "staffing_vs_flexibility.yaml"
 

@@ -11,53 +11,71 @@ Describe a center in a scenario file, run it, and read its KPIs with confidence 
     ccsim.sweep("scenarios/sweeps/staffing_vs_flexibility.yaml", reps=5).summary("service_level")
     ccsim.compare(scenario, overrides_b=["pools.generalists.agents=24"])   # paired B - A
     ccsim.erlang.erlang_a(600, 180, 32, patience_seconds=120)   # the analytic reference
+
+The names below are imported when first used, not with the package: ``ccsim --help`` and
+``ccsim erlang`` then start without loading pandas, scipy or matplotlib.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from . import erlang
-from .compare import Comparison, compare
-from .errors import ScenarioError
-from .records import Outcome
-from .report import write_report
-from .results import RunResult
-from .runner import run, simulate
-from .scenario import Scenario, load_scenario
-from .sweeps import SweepResult, sweep
-from .trace import trace
+import importlib
+from typing import TYPE_CHECKING, Any
 
+from .version import __version__
 
-def load_results(folder):
-    """The tables of a results folder written by ``ccsim run`` or ``ccsim sweep``.
-
-    Returns a :class:`RunResult` for a run, a :class:`SweepResult` for a sweep and a
-    :class:`Comparison` for a comparison.
-    """
-    from .store import read_manifest
-    from .sweeps import load_sweep
-
-    kind = read_manifest(folder).get("kind")
-    if kind == "sweep":
-        return load_sweep(folder)
-    if kind == "compare":
-        return Comparison.read(folder)
-    return RunResult.read(folder)
+# public name -> (module, attribute in it; None: the module itself)
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    "Comparison": ("ccsim.experiments.compare", "Comparison"),
+    "compare": ("ccsim.experiments.compare", "compare"),
+    "erlang": ("ccsim.analysis.erlang", None),
+    "plots": ("ccsim.presentation.plots", None),
+    "load_results": ("ccsim.experiments.folders", "load_results"),
+    "load_scenario": ("ccsim.spec.loading", "load_scenario"),
+    "run": ("ccsim.experiments.runner", "run"),
+    "simulate": ("ccsim.experiments.runner", "simulate"),
+    "Outcome": ("ccsim.engine.records", "Outcome"),
+    "RunResult": ("ccsim.experiments.results", "RunResult"),
+    "Scenario": ("ccsim.spec.scenario", "Scenario"),
+    "ScenarioError": ("ccsim.errors", "ScenarioError"),
+    "SweepResult": ("ccsim.experiments.sweeps", "SweepResult"),
+    "sweep": ("ccsim.experiments.sweeps", "sweep"),
+    "trace": ("ccsim.presentation.trace", "trace"),
+    "write_report": ("ccsim.presentation.report", "write_report"),
+}
 
 __all__ = [
-    "__version__",
-    "Comparison",
-    "compare",
-    "erlang",
-    "load_results",
-    "load_scenario",
-    "run",
-    "simulate",
-    "Outcome",
-    "RunResult",
-    "Scenario",
-    "ScenarioError",
-    "SweepResult",
-    "sweep",
-    "trace",
-    "write_report",
+    "Comparison", "Outcome", "RunResult", "Scenario", "ScenarioError", "SweepResult", "__version__", "compare",
+    "erlang", "load_results", "load_scenario", "plots", "run", "simulate", "sweep", "trace", "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'ccsim' has no attribute {name!r}") from None
+    value = importlib.import_module(module)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value  # the next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from .analysis import erlang
+    from .engine.records import Outcome
+    from .errors import ScenarioError
+    from .experiments.compare import Comparison, compare
+    from .experiments.folders import load_results
+    from .experiments.results import RunResult
+    from .experiments.runner import run, simulate
+    from .experiments.sweeps import SweepResult, sweep
+    from .presentation import plots
+    from .presentation.report import write_report
+    from .presentation.trace import trace
+    from .spec.loading import load_scenario
+    from .spec.scenario import Scenario

@@ -34,18 +34,19 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from . import erlang as erlang_mod
-from .compare import run_comparison
+from .analysis import erlang as erlang_mod
 from .errors import ScenarioError
-from .executors import EXECUTORS
-from .report import write_report
-from .results import JOURNEY_KPIS, RUN_FILES, RUN_KPIS, RunResult, format_kpi, json_float
-from .runner import run as run_scenario
-from .scenario import Scenario, load_scenario
-from .store import MANIFEST, default_folder, read_manifest
-from .sweeps import load_spec
-from .sweeps import sweep as run_sweep
-from .trace import trace as trace_customer
+from .experiments.compare import run_comparison
+from .experiments.executors import EXECUTORS
+from .experiments.results import JOURNEY_KPIS, RUN_FILES, RUN_KPIS, RunResult, format_kpi, json_float
+from .experiments.runner import run as run_scenario
+from .experiments.store import MANIFEST, default_folder, read_manifest
+from .experiments.sweeps import load_spec
+from .experiments.sweeps import sweep as run_sweep
+from .presentation.report import write_report
+from .presentation.trace import trace as trace_customer
+from .spec.loading import load_scenario
+from .spec.scenario import Scenario
 
 app = typer.Typer(
     add_completion=False,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import ccsim
-from ccsim.kpis import CONTACT_KPIS
+from ccsim.analysis.kpis import CONTACT_KPIS
 
 from .helpers import SCENARIOS, single_queue
 
@@ -15,9 +15,22 @@ from .helpers import SCENARIOS, single_queue
 def test_exported_members():
     assert set(ccsim.__all__) == {"__version__", "Comparison", "compare", "erlang", "load_results", "load_scenario", "run",
                                   "simulate", "sweep", "SweepResult", "Outcome", "write_report", "trace",
-                                  "RunResult", "Scenario", "ScenarioError"}
+                                  "RunResult", "Scenario", "ScenarioError", "plots"}
     for name in ccsim.__all__:
         assert hasattr(ccsim, name)
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        ccsim.nonsense  # noqa: B018
+
+
+def test_import_ccsim_is_light():
+    """``import ccsim`` (and so every CLI command) loads no heavy library until a name is used."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ccsim, ccsim.cli; heavy = [m for m in ('pandas', 'scipy', 'matplotlib', 'pyarrow', 'simpy')"
+            " if m in sys.modules]; print(','.join(heavy))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "", f"imported at start-up: {proc.stdout.strip()}"
 
 
 @pytest.fixture(scope="module")

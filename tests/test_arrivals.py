@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ccsim.arrivals import poisson_arrival_times
-from ccsim.center import draw_callers
-from ccsim.scenario import load_scenario
-from ccsim.streams import Streams, stream_key
+from ccsim.engine.arrivals import poisson_arrival_times
+from ccsim.engine.model import draw_callers
+from ccsim.engine.streams import Streams, stream_key
+from ccsim.spec.loading import load_scenario
 
 from .helpers import single_queue
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ccsim.calllog import (
+from ccsim.planning.calllog import (
     hourly_arrivals,
     mean_patience,
     read_anonymous_bank,
     redial_behaviour,
     service_time_shape,
 )
-from ccsim.scenario import load_scenario
+from ccsim.spec.loading import load_scenario
 
 from .helpers import BANK_DATA, SCENARIOS
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from ccsim.center import Callers, Center
-from ccsim.records import Outcome
-from ccsim.scenario import load_scenario
+from ccsim.engine.model import Callers, Center
+from ccsim.engine.records import Outcome
+from ccsim.spec.loading import load_scenario
 
 from .helpers import single_queue
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import ccsim
-from ccsim.compare import SAME, paired_table, verdict
+from ccsim.experiments.compare import SAME, paired_table, verdict
 
 from .helpers import single_queue
 from .test_cli import assert_clean_error, small_file
@@ -61,7 +61,7 @@ def test_verdict_rules():
 
 
 def test_paired_by_replication_number():
-    a = pd.DataFrame({"replication": [0, 1, 2], **{k: [1.0, 2.0, 3.0] for k in ccsim.results.RUN_KPIS}})
+    a = pd.DataFrame({"replication": [0, 1, 2], **{k: [1.0, 2.0, 3.0] for k in ccsim.experiments.results.RUN_KPIS}})
     b = a.iloc[::-1].copy()  # same rows in another order: still identical pairs
     assert (paired_table(a, b)["diff"] == 0).all()
 

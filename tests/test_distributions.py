@@ -7,7 +7,7 @@ import pytest
 from pydantic import TypeAdapter
 from scipy import stats
 
-from ccsim.distributions import Distribution
+from ccsim.spec.distributions import Distribution
 
 ADAPTER = TypeAdapter(Distribution)
 N = 200_000

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from ccsim import erlang
+from ccsim.analysis import erlang
 
 
 def test_erlang_b_textbook():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 
-from ccsim.center import Center
-from ccsim.kpis import step_cumulative
-from ccsim.records import Outcome
-from ccsim.runner import simulate
-from ccsim.scenario import load_scenario
-from ccsim.streams import Streams
+from ccsim.analysis.kpis import step_cumulative
+from ccsim.engine.model import Center
+from ccsim.engine.records import Outcome
+from ccsim.engine.streams import Streams
+from ccsim.experiments.runner import simulate
+from ccsim.spec.loading import load_scenario
 
 from .strategies import scenarios
 

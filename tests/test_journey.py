@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import ccsim
-import ccsim.kpis
-from ccsim.center import Callers, Center, _uniform_widths
-from ccsim.ivr import CONTAINED, HUNG_UP, QUEUE, IvrModel
-from ccsim.records import Outcome
-from ccsim.scenario import load_scenario
-from ccsim.streams import Streams
+import ccsim.analysis.kpis
+from ccsim.engine.ivr import CONTAINED, HUNG_UP, QUEUE, IvrModel
+from ccsim.engine.model import Callers, Center, _uniform_widths
+from ccsim.engine.records import Outcome
+from ccsim.engine.streams import Streams
+from ccsim.spec.loading import load_scenario
 
 from .helpers import single_queue
 from .strategies import journey_scenarios
@@ -530,13 +530,12 @@ def test_journey_bookkeeping_adds_up(data):
     assert (r["end"][ended] >= r["arrival"][ended] - 1e-9).all()
     # contacts of one customer: one after another, each after the previous one did not resolve it
     order = np.lexsort((r["attempt"], r["customer"]))
-    customers = r["customer"][order]
     for a, b in zip(order[:-1], order[1:]):
         if r["customer"][a] == r["customer"][b]:
             assert r["attempt"][b] == r["attempt"][a] + 1
             assert outcome[a] in _AGAIN and r["arrival"][b] >= r["end"][a] - 1e-9
     # the KPI counts add up to the arrivals
-    k = ccsim.kpis.contact_kpis(c.records, s, np.zeros(len(c.records), np.int64), 1, c.env.now)
+    k = ccsim.analysis.kpis.contact_kpis(c.records, s, np.zeros(len(c.records), np.int64), 1, c.env.now)
     parts = ("resolved", "unresolved", "contained", "ivr_abandoned", "hold_abandoned", "dropped", "redirected",
              "abandoned", "in_system")
     assert sum(k[p][0] for p in parts) == k["arrivals"][0] == len(c.records)
@@ -715,8 +714,8 @@ ISSUE_KPIS = ("ivr_abandon_rate", "misroute_rate", "containment_rate", "fcr", "r
 def test_run_json_has_the_journey_kpis_and_chain_lengths():
     import json
 
-    from .test_cli import ccsim as ccsim_cli
     from .helpers import ROOT
+    from .test_cli import ccsim as ccsim_cli
 
     proc = ccsim_cli("run", "scenarios/transfer_chain.yaml", "--reps", "2", "--set", "horizon.hours=2",
                      "--no-save", "--json", cwd=ROOT)
@@ -731,8 +730,8 @@ def test_run_json_has_the_journey_kpis_and_chain_lengths():
 
 
 def test_run_table_shows_the_chain_distribution_and_hides_absent_mechanisms():
-    from .test_cli import ccsim as ccsim_cli
     from .helpers import ROOT
+    from .test_cli import ccsim as ccsim_cli
 
     proc = ccsim_cli("run", "scenarios/transfer_chain.yaml", "--reps", "2", "--set", "horizon.hours=2",
                      "--no-save", cwd=ROOT)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ccsim.errors import ScenarioError
-from ccsim.overrides import apply_overrides, parse_override
-from ccsim.scenario import load_scenario
+from ccsim.spec.loading import load_scenario
+from ccsim.spec.overrides import apply_overrides, parse_override
 
 from .helpers import SCENARIOS, single_queue
 

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import ccsim  # noqa: E402
-from ccsim import plots  # noqa: E402
+from ccsim.presentation import plots  # noqa: E402
 
 from .helpers import SCENARIOS, single_queue  # noqa: E402
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import ccsim
-from ccsim.center import Center
+from ccsim.engine.model import Center
+from ccsim.engine.streams import Streams
 from ccsim.errors import ScenarioError
-from ccsim.scenario import load_scenario
-from ccsim.streams import Streams
+from ccsim.spec.loading import load_scenario
 
 from .helpers import single_queue
 from .test_center import callers, trace

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import ccsim
-from ccsim.compare import run_comparison
+from ccsim.experiments.compare import run_comparison
 
 from .helpers import SCENARIOS, single_queue
 from .test_cli import assert_clean_error

@@ -9,7 +9,7 @@ import yaml
 
 import ccsim
 from ccsim.errors import ScenarioError
-from ccsim.scenario import load_scenario
+from ccsim.spec.loading import load_scenario
 
 from .helpers import ERLANG_A_TEXT, SCENARIOS, single_queue
 

@@ -14,8 +14,8 @@ import functools
 import pytest
 
 import ccsim
-from ccsim import erlang
-from ccsim.stats import mean_ci
+from ccsim.analysis import erlang
+from ccsim.analysis.stats import mean_ci
 
 from .helpers import single_queue
 

@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 import ccsim
-from ccsim import sweeps as sweep_mod
+from ccsim.experiments import sweeps as sweep_mod
 from ccsim.errors import ScenarioError
-from ccsim.sweeps import Range, expand_grid, expand_lhs, load_spec
+from ccsim.experiments.sweeps import Range, expand_grid, expand_lhs, load_spec
 
 from .helpers import SCENARIOS, single_queue
 from .test_cli import assert_clean_error

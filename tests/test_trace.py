@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import ccsim
-from ccsim.trace import duration
+from ccsim.presentation.trace import duration
 
 from .helpers import ROOT, single_queue
 from .test_cli import assert_clean_error

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
-from .stats import summarize
+from ..analysis.stats import summarize
 
 #: Outcome colours, the same in every plot.
 OUTCOME_COLORS = {

@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.stats import mean_ci
+from ..spec.loading import load_scenario
+from ..spec.scenario import Scenario
 from .results import RUN_KPIS
 from .runner import run
-from .scenario import Scenario, load_scenario
-from .stats import mean_ci
 from .store import (
     MANIFEST,
     atomic_write_json,
@@ -75,7 +76,7 @@ class Comparison:
 
     def write(self, folder: str | Path) -> Path:
         """Save into an empty or new folder: manifest, both scenarios, the three tables."""
-        from . import __version__
+        from ..version import __version__
 
         folder = Path(folder)
         if folder.exists() and any(folder.iterdir()):

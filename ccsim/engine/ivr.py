@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .scenario import Scenario
+from ..spec.scenario import Scenario
 
 # Where a walk ends.
 QUEUE, CONTAINED, HUNG_UP = 0, 1, 2

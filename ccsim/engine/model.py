@@ -35,11 +35,11 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
+from ..spec.scenario import MAX_SECONDARY, Scenario
 from .arrivals import poisson_arrival_times
 from .ivr import CONTAINED, HUNG_UP, IvrModel
 from .policy import CLOSE, FLEX, pool_policies
 from .records import ContactRecords, Outcome, PresenceRecords, WorkRecords
-from .scenario import MAX_SECONDARY, Scenario
 from .streams import Streams
 
 # A contact's state while the simulation runs (kept by the model, not in the records).

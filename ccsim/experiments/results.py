@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .kpis import CONTACT_KPIS, CUSTOMER_KPIS
-from .scenario import Scenario, load_scenario
-from .stats import summarize
+from ..analysis.kpis import CONTACT_KPIS, CUSTOMER_KPIS
+from ..analysis.stats import summarize
+from ..spec.loading import load_scenario
+from ..spec.scenario import Scenario
 from .store import (
     MANIFEST,
     _json_default,
@@ -32,7 +33,7 @@ from .store import (
 )
 
 if TYPE_CHECKING:
-    from .runner import Replication
+    from ..analysis.tables import Replication
 
 #: The KPIs of a run summary, in the order they are shown.
 RUN_KPIS = (*CONTACT_KPIS, *CUSTOMER_KPIS, "agent_cost", "cost", "cost_per_resolved")
@@ -73,7 +74,7 @@ class RunResult:
         reps = sorted(reps, key=lambda r: r.replication)
         kpis = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in reps])
         contacts = [r.contacts for r in reps if r.contacts is not None]
-        from . import __version__
+        from ..version import __version__
 
         return cls(
             scenario=scenario,

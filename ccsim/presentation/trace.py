@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .center import _HAND_ON, Center
-from .records import Outcome
-from .scenario import Scenario, load_scenario
-from .streams import Streams
+from ..engine.model import _HAND_ON, Center
+from ..engine.records import Outcome
+from ..engine.streams import Streams
+from ..spec.loading import load_scenario
+from ..spec.scenario import Scenario
 
 _ENDINGS = {
     Outcome.ABANDONED: "hangs up in the queue",

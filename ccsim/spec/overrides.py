@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .scenario import Scenario
+from ..spec.scenario import Scenario
 
 #: What a pool does with an intent when nothing random intervenes.
 CLOSE, FLEX, HAND_ON = 0, 1, 2

@@ -19,11 +19,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..experiments.compare import Comparison
+from ..experiments.results import RUN_KPIS, RunResult, format_kpi
+from ..experiments.store import atomic_write, atomic_write_text, read_manifest
+from ..experiments.sweeps import SweepResult, load_sweep
 from . import plots
-from .compare import Comparison
-from .results import RUN_KPIS, RunResult, format_kpi
-from .store import atomic_write, atomic_write_text, read_manifest
-from .sweeps import SweepResult, load_sweep
 
 DPI = 110
 

@@ -15,7 +15,6 @@ from array import array
 from enum import IntEnum
 
 import numpy as np
-import pandas as pd
 
 NAN = float("nan")
 
@@ -152,19 +151,3 @@ class PresenceRecords:
         self.time.append(time)
         self.pool.append(pool)
         self.delta.append(delta)
-
-
-def contacts_frame(records: ContactRecords, scenario, replication: int) -> pd.DataFrame:
-    """The contact records of one replication as a DataFrame with readable labels."""
-    cols = records.columns()
-    frame = pd.DataFrame({"replication": np.full(len(records), replication, dtype=np.int32),
-                          "contact": np.arange(len(records), dtype=np.int64)})
-    for name, values in cols.items():
-        frame[name] = values
-    frame["segment"] = pd.Categorical.from_codes(cols["segment"], [s.name for s in scenario.segments])
-    frame["intent"] = pd.Categorical.from_codes(cols["intent"], [i.name for i in scenario.intents])
-    frame["channel"] = pd.Categorical.from_codes(cols["channel"], [c.name for c in scenario.channel_list()])
-    frame["pool"] = pd.Categorical.from_codes(cols["pool"], [p.name for p in scenario.pools])
-    frame["outcome"] = pd.Categorical.from_codes(cols["outcome"], [o.name.lower() for o in Outcome])
-    frame["wait"] = np.where(np.isnan(cols["answer"]), cols["end"], cols["answer"]) - cols["queue_join"]
-    return frame

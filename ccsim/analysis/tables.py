@@ -1,29 +1,23 @@
-"""Running replications: from a scenario to tables of KPIs.
+"""The tables of one replication: from the engine's records to what a planner reads.
 
-A planner asks "what happens on a day like this?" and gets the answer over many simulated
-days: replication r of a scenario with seed s always simulates the same callers, whatever
-else is being run, so a run can be repeated, split across workers, or compared with another
-staffing plan caller by caller.
+After a simulated day the engine holds flat columns of what happened to each contact and
+each agent. This module turns them into the replication's tables: the KPIs of the whole day
+after the warm-up, the same per interval, agent time and occupancy per pool (and per pool and
+interval), transfer-chain lengths, and, when asked, every contact with readable labels. A
+:class:`Replication` is small and picklable: what a worker process sends back.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .center import Center
-from .executors import run_tasks
-from .kpis import CONTACT_KPIS, chain_counts, contact_kpis, customer_kpis, pool_time
-from .records import contacts_frame
-from .results import RunResult
-from .scenario import Scenario, load_scenario
-from .streams import Streams
+from ..engine.records import ContactRecords, Outcome
+from ..spec.scenario import Scenario
+from .kpis import chain_counts, contact_kpis, customer_kpis, pool_time
 
 
 @dataclass
@@ -41,19 +35,13 @@ class Replication:
     n_contacts: int
 
 
-def simulate(scenario: Scenario, seed: int, replication: int, keep_contacts: bool = True) -> Replication:
-    """Simulate one replication and compute its KPIs from the records."""
-    started = time.perf_counter()
-    center = Center(scenario, Streams(seed, replication)).run()
-    elapsed = time.perf_counter() - started
-    return _tables(scenario, center, replication, keep_contacts, elapsed)
-
-
-def _tables(s: Scenario, center: Center, replication: int, keep_contacts: bool, elapsed: float) -> Replication:
-    rec = center.records
+def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts: bool = True,
+                       elapsed: float = 0.0) -> Replication:
+    """The tables of one replication from a model that has run (its records, work and presence)."""
+    rec = model.records
     arrival = np.frombuffer(rec.arrival, dtype=float)
     n_int = s.n_intervals
-    end_time = center.env.now
+    end_time = model.env.now
     warm = s.warmup_seconds
 
     # Contact KPIs: the whole replication (after warm-up) and each arrival interval.
@@ -65,7 +53,7 @@ def _tables(s: Scenario, center: Center, replication: int, keep_contacts: bool, 
 
     # Agent time: cumulative busy/present seconds at every boundary and at the warm-up's end.
     edges = np.arange(n_int + 1) * s.interval_seconds
-    busy, present = pool_time(center.work, center.presence, len(s.pools), np.append(edges, warm))
+    busy, present = pool_time(model.work, model.presence, len(s.pools), np.append(edges, warm))
     busy_int, present_int = np.diff(busy[:, :-1], axis=1), np.diff(present[:, :-1], axis=1)
     busy_run = busy[:, n_int] - busy[:, -1]  # from the warm-up's end to the horizon
     present_run = present[:, n_int] - present[:, -1]
@@ -83,8 +71,8 @@ def _tables(s: Scenario, center: Center, replication: int, keep_contacts: bool, 
     )
     staffing = np.array([s.staffing(p) for p in s.pools], dtype=float)  # pools x intervals
     # Services: one per agent who served a contact (a transferred contact counts in each pool).
-    served_by = np.frombuffer(center.work.pool, dtype=np.int16)
-    served = np.frombuffer(center.work.contact, dtype=np.int32)
+    served_by = np.frombuffer(model.work.pool, dtype=np.int16)
+    served = np.frombuffer(model.work.contact, dtype=np.int32)
     handled = np.bincount(served_by[arrival[served] >= warm], minlength=len(s.pools))
     # Scheduled hours after warm-up: whole intervals after it plus the part of the one it ends in.
     overlap = np.clip(edges[1:], warm, None) - np.clip(edges[:-1], warm, None)
@@ -129,51 +117,17 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
-def run(
-    scenario: Scenario | str | Path | Mapping[str, Any],
-    reps: int = 10,
-    seed: int | None = None,
-    keep_contacts: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-    workers: int | None = 1,
-    executor: str = "local",
-    scheduler: str | None = None,
-) -> RunResult:
-    """Run ``reps`` replications of a scenario and collect their KPIs.
-
-    Args:
-        scenario: a Scenario, a path to a YAML file, or a dict.
-        reps: number of independent replications (simulated days).
-        seed: overrides the scenario's seed.
-        keep_contacts: keep the per-contact records (``RunResult.contacts``).
-        progress: called as ``progress(done, total)`` after each replication.
-        workers: worker processes; 1 runs in this process, None uses every core. The results
-            are identical whatever the number: replication r always uses stream r.
-        executor: ``"local"`` or ``"dask"`` (see :mod:`ccsim.executors`); ``scheduler``: the
-            address of a Dask scheduler (none: a local Dask cluster).
-
-    Raises:
-        RuntimeError: if a replication raised (with its traceback).
-
-    Example:
-        >>> result = ccsim.run("scenarios/erlang_a.yaml", reps=5)
-        >>> result.summary()
-    """
-    s = load_scenario(scenario)
-    if reps < 1:
-        raise ValueError("reps must be at least 1")
-    seed = s.seed if seed is None else seed
-    started = time.time()
-    done: list[Replication] = []
-    tasks = [(s, seed, r, keep_contacts) for r in range(reps)]
-    for outcome in run_tasks(simulate, tasks, workers=workers, executor=executor, scheduler=scheduler):
-        if outcome.error is not None:
-            raise RuntimeError(f"replication {outcome.index} of {s.name} failed:\n{outcome.error}")
-        done.append(outcome.result)
-        if progress:
-            progress(len(done), reps)
-    # Sorted by replication inside from_replications: the order of completion never matters.
-    return RunResult.from_replications(s, seed, done, started=started, finished=time.time())
-
-
-__all__ = ["run", "simulate", "Replication", "CONTACT_KPIS"]
+def contacts_frame(records: ContactRecords, scenario, replication: int) -> pd.DataFrame:
+    """The contact records of one replication as a DataFrame with readable labels."""
+    cols = records.columns()
+    frame = pd.DataFrame({"replication": np.full(len(records), replication, dtype=np.int32),
+                          "contact": np.arange(len(records), dtype=np.int64)})
+    for name, values in cols.items():
+        frame[name] = values
+    frame["segment"] = pd.Categorical.from_codes(cols["segment"], [s.name for s in scenario.segments])
+    frame["intent"] = pd.Categorical.from_codes(cols["intent"], [i.name for i in scenario.intents])
+    frame["channel"] = pd.Categorical.from_codes(cols["channel"], [c.name for c in scenario.channel_list()])
+    frame["pool"] = pd.Categorical.from_codes(cols["pool"], [p.name for p in scenario.pools])
+    frame["outcome"] = pd.Categorical.from_codes(cols["outcome"], [o.name.lower() for o in Outcome])
+    frame["wait"] = np.where(np.isnan(cols["answer"]), cols["end"], cols["answer"]) - cols["queue_join"]
+    return frame

@@ -41,22 +41,16 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 from scipy.stats import qmc
 
+from ..analysis.stats import mean_ci
+from ..engine.streams import stream_key
+from ..errors import ScenarioError
+from ..spec.loading import load_scenario, pydantic_problems, read_yaml, validate_scenario
+from ..spec.overrides import apply_values
+from ..spec.scenario import Name, Scenario, _Model
 from .compare import DIRECTION
-from .errors import ScenarioError
 from .executors import run_tasks
-from .overrides import apply_values
 from .results import RUN_KPIS
 from .runner import simulate
-from .scenario import (
-    Name,
-    Scenario,
-    _Model,
-    load_scenario,
-    pydantic_problems,
-    read_yaml,
-    validate_scenario,
-)
-from .stats import mean_ci
 from .store import (
     MANIFEST,
     atomic_write_json,
@@ -68,7 +62,6 @@ from .store import (
     read_manifest,
     remove_stale_temporaries,
 )
-from .streams import stream_key
 
 TASKS_DIR = "tasks"
 
@@ -292,7 +285,7 @@ def sweep(
         The tables; ``failed`` maps each point whose simulation raised to its error.
     """
     spec_obj, points, scenarios, reps, seed, folder, manifest = _open(spec, reps, out, resume, results_root, overrides)
-    from . import __version__
+    from ..version import __version__
 
     params = list(points[0])
     manifest.update({

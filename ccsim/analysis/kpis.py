@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .records import RESOLVING, ContactRecords, Outcome, PresenceRecords, WorkRecords
-from .scenario import Scenario
+from ..engine.records import RESOLVING, ContactRecords, Outcome, PresenceRecords, WorkRecords
+from ..spec.scenario import Scenario
 
 #: Contact KPIs, in the order they are reported.
 CONTACT_KPIS = (

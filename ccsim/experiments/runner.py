@@ -1,0 +1,81 @@
+"""Running replications: from a scenario to tables of KPIs.
+
+A planner asks "what happens on a day like this?" and gets the answer over many simulated
+days: replication r of a scenario with seed s always simulates the same callers, whatever
+else is being run, so a run can be repeated, split across workers, or compared with another
+staffing plan caller by caller.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..analysis.kpis import CONTACT_KPIS
+from ..analysis.tables import Replication, replication_tables
+from ..engine.model import Center
+from ..engine.streams import Streams
+from ..spec.loading import load_scenario
+from ..spec.scenario import Scenario
+from .executors import run_tasks
+from .results import RunResult
+
+
+def simulate(scenario: Scenario, seed: int, replication: int, keep_contacts: bool = True) -> Replication:
+    """Simulate one replication and compute its tables from the records."""
+    started = time.perf_counter()
+    model = Center(scenario, Streams(seed, replication)).run()
+    elapsed = time.perf_counter() - started
+    return replication_tables(scenario, model, replication, keep_contacts, elapsed)
+
+
+def run(
+    scenario: Scenario | str | Path | Mapping[str, Any],
+    reps: int = 10,
+    seed: int | None = None,
+    keep_contacts: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> RunResult:
+    """Run ``reps`` replications of a scenario and collect their KPIs.
+
+    Args:
+        scenario: a Scenario, a path to a YAML file, or a dict.
+        reps: number of independent replications (simulated days).
+        seed: overrides the scenario's seed.
+        keep_contacts: keep the per-contact records (``RunResult.contacts``).
+        progress: called as ``progress(done, total)`` after each replication.
+        workers: worker processes; 1 runs in this process, None uses every core. The results
+            are identical whatever the number: replication r always uses stream r.
+        executor: ``"local"`` or ``"dask"`` (see :mod:`ccsim.executors`); ``scheduler``: the
+            address of a Dask scheduler (none: a local Dask cluster).
+
+    Raises:
+        RuntimeError: if a replication raised (with its traceback).
+
+    Example:
+        >>> result = ccsim.run("scenarios/erlang_a.yaml", reps=5)
+        >>> result.summary()
+    """
+    s = load_scenario(scenario)
+    if reps < 1:
+        raise ValueError("reps must be at least 1")
+    seed = s.seed if seed is None else seed
+    started = time.time()
+    done: list[Replication] = []
+    tasks = [(s, seed, r, keep_contacts) for r in range(reps)]
+    for outcome in run_tasks(simulate, tasks, workers=workers, executor=executor, scheduler=scheduler):
+        if outcome.error is not None:
+            raise RuntimeError(f"replication {outcome.index} of {s.name} failed:\n{outcome.error}")
+        done.append(outcome.result)
+        if progress:
+            progress(len(done), reps)
+    # Sorted by replication inside from_replications: the order of completion never matters.
+    return RunResult.from_replications(s, seed, done, started=started, finished=time.time())
+
+
+__all__ = ["run", "simulate", "Replication", "CONTACT_KPIS"]
