@@ -10,7 +10,6 @@ the resolved scenario, each file written atomically.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..analysis.formats import RATES, format_kpi, json_float  # noqa: F401  (re-exported)
 from ..analysis.kpis import CONTACT_KPIS, CUSTOMER_KPIS
 from ..analysis.stats import summarize
 from ..spec.loading import load_scenario
@@ -186,34 +186,9 @@ class RunResult:
                    contacts=contacts, simulated_contacts=0, simulation_seconds=0.0, meta=meta, **tables)
 
 
-RATES = {"abandon_rate", "p_wait", "service_level", "occupancy", "repeat_contact_rate", "fcr", "resolution_rate",
-         "ivr_abandon_rate", "containment_rate", "misroute_rate", "hold_abandon_rate", "share"}
-
-
-def format_kpi(kpi: str, value: Any, signed: bool = False) -> str:
-    """A KPI value as a planner reads it: shares in %, times in s, counts with separators.
-
-    With ``signed`` (a difference), shares are in percentage points.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    sign = "+" if signed else ""
-    if kpi in RATES or kpi.startswith("occupancy"):
-        return f"{100 * value:{sign}.2f} pts" if signed else f"{100 * value:.1f}%"
-    if kpi.endswith("_seconds"):
-        return f"{value:{sign}.1f} s"
-    return f"{value:{sign},.1f}"
-
-
 def _triple(row: Any) -> dict[str, float | None]:
     get = row.get if isinstance(row, pd.Series) else lambda k: getattr(row, k)
     return {k: json_float(get(k)) for k in ("mean", "ci_low", "ci_high")}
-
-
-def json_float(x: Any) -> float | None:
-    """A float for JSON: NaN (a KPI or bound that cannot be computed) becomes null."""
-    x = float(x)
-    return None if math.isnan(x) else x
 
 
 def _iso(t: float) -> str:
