@@ -25,7 +25,8 @@ import simpy
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ccsim  # noqa: E402
-from ccsim.engine.model import Center  # noqa: E402
+from ccsim.engine.model import Model  # noqa: E402
+from ccsim.engine.plan import compile_plan  # noqa: E402
 from ccsim.engine.streams import Streams  # noqa: E402
 from ccsim.experiments.runner import simulate  # noqa: E402
 
@@ -81,7 +82,7 @@ def best_rate(fn, repeats: int) -> tuple[float, int]:
 
 
 def events_per_contact(s: ccsim.Scenario) -> float:
-    center = Center(s, Streams(1, 0)).run()
+    center = Model(compile_plan(s), Streams(1, 0)).run()
     return next(center.env._eid) / len(center.records)  # events scheduled, over contacts made
 
 
@@ -95,8 +96,9 @@ def journeys(repeats: int, hours: float) -> None:
         for name in ("transfer_chain", "ivr_menu", "hold_styles", "multi_intent")
     ]
     for name, s in cases:
-        ccsim_rate, n = best_rate(lambda r: simulate(s, 1, r, keep_contacts=False).n_contacts, repeats)
-        engine_rate, _ = best_rate(lambda r: len(Center(s, Streams(1, r)).run().records), repeats)
+        plan = compile_plan(s)  # once per run, as ccsim.run does
+        ccsim_rate, n = best_rate(lambda r: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
+        engine_rate, _ = best_rate(lambda r: len(Model(plan, Streams(1, r)).run().records), repeats)
         print(f"{name:<17}{n:>10,}{ccsim_rate:>11,.0f}{engine_rate:>11,.0f}{events_per_contact(s):>16.2f}")
 
 
@@ -111,15 +113,15 @@ def main() -> None:
         repeats = 1
     print(f"{'center':<8}{'agents':>7}{'contacts':>10}{'ccsim/s':>11}{'engine/s':>11}{'simpy/s':>10}{'ratio':>7}")
     for name, rate, agents, hours in sizes:
-        s = scenario(rate, agents, hours)
-        ccsim_rate, n = best_rate(lambda r: simulate(s, 1, r, keep_contacts=False).n_contacts, repeats)
-        engine_rate, _ = best_rate(lambda r: len(Center(s, Streams(1, r)).run().records), repeats)
+        plan = compile_plan(scenario(rate, agents, hours))
+        ccsim_rate, n = best_rate(lambda r: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
+        engine_rate, _ = best_rate(lambda r: len(Model(plan, Streams(1, r)).run().records), repeats)
         simpy_rate, _ = best_rate(lambda r: simpy_minimal(rate, agents, hours, r), repeats)
         print(f"{name:<8}{agents:>7}{n:>10,}{ccsim_rate:>11,.0f}{engine_rate:>11,.0f}{simpy_rate:>10,.0f}"
               f"{ccsim_rate / simpy_rate:>6.1f}x")
     journeys(repeats, hours=8.0 if args.quick else 48.0)
     s = scenario(560.0, 30, 24.0)
-    center = Center(s, Streams(1, 0)).run()
+    center = Model(compile_plan(s), Streams(1, 0)).run()
     frame = simulate(s, 1, 0).contacts
     print(f"memory per kept contact record: {center.records.nbytes() / len(center.records):.0f} bytes in the "
           f"columnar buffers, {frame.memory_usage(deep=True).sum() / len(frame):.0f} bytes as a DataFrame row")

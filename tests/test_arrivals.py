@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from ccsim.engine.arrivals import poisson_arrival_times
-from ccsim.engine.model import draw_callers
+from ccsim.engine.callers import draw_callers
+from ccsim.engine.plan import compile_plan
 from ccsim.engine.streams import Streams, stream_key
 from ccsim.spec.loading import load_scenario
 
@@ -58,14 +59,14 @@ def test_common_random_numbers_across_staffing_and_routing():
     other = single_queue(agents=[20, 40, 20, 40, 20, 40, 20, 40])
     other["pools"].append({"name": "backup", "agents": 5, "skills": [{"skill": "general", "after": 20}]})
     other = load_scenario(other)
-    a = draw_callers(base, Streams(9, 2))
-    b = draw_callers(other, Streams(9, 2))
+    a = draw_callers(compile_plan(base), Streams(9, 2))
+    b = draw_callers(compile_plan(other), Streams(9, 2))
     for field in ("arrival", "segment", "intent", "patience", "handle_time"):
         assert np.array_equal(getattr(a, field), getattr(b, field)), field
 
 
 def test_patience_quantiles_are_common_when_the_mean_changes():
-    a = draw_callers(load_scenario(single_queue(patience=100)), Streams(1, 0))
-    b = draw_callers(load_scenario(single_queue(patience=200)), Streams(1, 0))
+    a = draw_callers(compile_plan(load_scenario(single_queue(patience=100))), Streams(1, 0))
+    b = draw_callers(compile_plan(load_scenario(single_queue(patience=200))), Streams(1, 0))
     assert np.array_equal(a.arrival, b.arrival)
     assert np.allclose(b.patience, 2 * a.patience)

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from ccsim.engine.model import Callers, Center
+from ccsim.engine.callers import Callers
+from ccsim.engine.model import Model
 from ccsim.engine.records import Outcome
 from ccsim.spec.loading import load_scenario
 
@@ -37,7 +38,7 @@ def callers(arrival, handle, patience=None, intent=None):
     )
 
 
-def trace(center: Center) -> list[tuple]:
+def trace(center: Model) -> list[tuple]:
     """(answer, end, pool, agent, outcome) per contact, NaN as None."""
     r = center.records.columns()
     clean = lambda x: None if np.isnan(x) else round(float(x), 9)  # noqa: E731
@@ -47,13 +48,13 @@ def trace(center: Center) -> list[tuple]:
 
 class TestSingleAgent:
     def test_fcfs_service(self):
-        c = Center(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}]),
+        c = Model(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}]),
                    callers=callers([0, 1, 2], [10, 10, 10])).run()
         assert trace(c) == [(0, 10, 0, 0, "RESOLVED"), (10, 20, 0, 0, "RESOLVED"), (20, 30, 0, 0, "RESOLVED")]
         assert c.records.queue_join.tolist() == [0, 1, 2]
 
     def test_impatient_callers_hang_up_when_patience_runs_out(self):
-        c = Center(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}]),
+        c = Model(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}]),
                    callers=callers([0, 1, 2, 3], [10, 10, 10, 10], patience=[INF, 5, 20, 7])).run()
         # 1 hangs up at 6, 3 at 10 exactly when the agent frees: the event scheduled first
         # (3's patience, scheduled at t=3) fires first, so 2 is served at 10.
@@ -65,17 +66,17 @@ class TestSingleAgent:
         ]
 
     def test_answered_before_patience_runs_out_is_not_abandoned(self):
-        c = Center(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}]),
+        c = Model(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}]),
                    callers=callers([0, 1], [10, 5], patience=[INF, 30])).run()
         assert trace(c)[1] == (10, 15, 0, 0, "RESOLVED")
 
     def test_no_agents_and_no_patience_stays_in_the_center(self):
-        c = Center(scenario(pools=[{"name": "a", "agents": 0, "skills": ["general"]}]),
+        c = Model(scenario(pools=[{"name": "a", "agents": 0, "skills": ["general"]}]),
                    callers=callers([5], [10])).run()
         assert trace(c) == [(None, None, -1, -1, "IN_SYSTEM")]
 
     def test_hard_stop_without_drain(self):
-        c = Center(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}], drain=False),
+        c = Model(scenario(pools=[{"name": "a", "agents": 1, "skills": ["general"]}], drain=False),
                    callers=callers([3590, 3595], [100, 100])).run()
         assert trace(c) == [(3590, None, 0, 0, "IN_SYSTEM"), (None, None, -1, -1, "IN_SYSTEM")]
         # the call in progress counts as agent work up to the end of the horizon
@@ -84,20 +85,20 @@ class TestSingleAgent:
 
 class TestSeveralAgentsAndPools:
     def test_longest_idle_agent_answers(self):
-        c = Center(scenario(pools=[{"name": "a", "agents": 2, "skills": ["general"]}]),
+        c = Model(scenario(pools=[{"name": "a", "agents": 2, "skills": ["general"]}]),
                    callers=callers([0, 1, 20], [5, 5, 5])).run()
         assert [t[3] for t in trace(c)] == [0, 1, 0]
 
     def test_pools_answer_in_the_order_listed(self):
         pools = [{"name": "first", "agents": 1, "skills": ["general"]},
                  {"name": "second", "agents": 1, "skills": ["general"]}]
-        c = Center(scenario(pools=pools), callers=callers([0, 1, 2], [10, 10, 10])).run()
+        c = Model(scenario(pools=pools), callers=callers([0, 1, 2], [10, 10, 10])).run()
         assert [t[2] for t in trace(c)] == [0, 1, 0]
 
     def test_overflow_pool_waits_for_its_delay(self):
         pools = [{"name": "main", "agents": 1, "skills": ["general"]},
                  {"name": "backup", "agents": 1, "skills": [{"skill": "general", "after": 30}]}]
-        c = Center(scenario(pools=pools), callers=callers([0, 1, 2], [100, 100, 100])).run()
+        c = Model(scenario(pools=pools), callers=callers([0, 1, 2], [100, 100, 100])).run()
         # 1 waits 30 s then goes to the backup; 2 would reach backup at 32 but it is busy
         # until 131; main frees at 100 and takes 2.
         assert trace(c) == [(0, 100, 0, 0, "RESOLVED"), (31, 131, 1, 0, "RESOLVED"), (100, 200, 0, 0, "RESOLVED")]
@@ -106,7 +107,7 @@ class TestSeveralAgentsAndPools:
         pools = [{"name": "main", "agents": 1, "skills": ["general"]},
                  {"name": "backup", "agents": 1, "skills": [{"skill": "general", "after": 30}]}]
         # backup busy until 5 with... nobody: it is idle from the start; caller 1 waits 30 s.
-        c = Center(scenario(pools=pools), callers=callers([0, 1, 40], [100, 10, 10])).run()
+        c = Model(scenario(pools=pools), callers=callers([0, 1, 40], [100, 10, 10])).run()
         assert trace(c)[1] == (31, 41, 1, 0, "RESOLVED")
         # caller 2 arrives at 40 while backup is busy and main is busy until 100; backup frees
         # at 41, but caller 2 has waited 1 s < 30 s: backup stays idle, takes it at 70.
@@ -118,7 +119,7 @@ class TestSeveralAgentsAndPools:
             {"name": "y", "share": 0.5, "skill": "sy", "handle_time": {"dist": "deterministic", "value": 1}},
         ]
         pools = [{"name": "a", "agents": 1, "skills": ["sy", "sx"]}]
-        c = Center(scenario(pools=pools, intents=intents),
+        c = Model(scenario(pools=pools, intents=intents),
                    callers=callers([0, 1, 2], [10, 10, 10], intent=[0, 0, 1])).run()
         # at 10 both queues hold a caller: the agent takes its first skill, sy (caller 2).
         assert [t[0] for t in trace(c)] == [0, 20, 10]
@@ -128,7 +129,7 @@ class TestStaffing:
     def test_agents_join_and_leave_at_interval_boundaries(self):
         pools = [{"name": "a", "agents": [0, 1, 0], "skills": ["general"]}]
         s = scenario(pools=pools, hours=3)
-        c = Center(s, callers=callers([10, 3700, 7300], [50, 50, 50])).run()
+        c = Model(s, callers=callers([10, 3700, 7300], [50, 50, 50])).run()
         assert trace(c) == [(3600, 3650, 0, 0, "RESOLVED"), (3700, 3750, 0, 0, "RESOLVED"),
                             (None, None, -1, -1, "IN_SYSTEM")]
         assert list(zip(c.presence.time, c.presence.delta)) == [(3600, 1), (7200, -1)]
@@ -136,7 +137,7 @@ class TestStaffing:
     def test_leaving_agent_finishes_the_current_contact_first(self):
         pools = [{"name": "a", "agents": [2, 1], "skills": ["general"]}]
         s = scenario(pools=pools, hours=2)
-        c = Center(s, callers=callers([3500, 3550, 3590], [300, 300, 1])).run()
+        c = Model(s, callers=callers([3500, 3550, 3590], [300, 300, 1])).run()
         # both agents busy at 3600; one must leave: the first to finish (agent 0 at 3800).
         assert list(zip(c.presence.time, c.presence.delta)) == [(0, 1), (0, 1), (3800, -1)]
         # caller 2 was waiting; agent 0 leaves instead of taking it, agent 1 takes it at 3850.
@@ -145,16 +146,16 @@ class TestStaffing:
     def test_staffing_back_up_cancels_a_pending_departure(self):
         pools = [{"name": "a", "agents": [1, 0, 1], "skills": ["general"]}]
         s = scenario(pools=pools, hours=3)
-        c = Center(s, callers=callers([3500], [4000])).run()
+        c = Model(s, callers=callers([3500], [4000])).run()
         # the agent should leave at 3600 but is busy until 7500; at 7200 they are needed again.
         assert list(zip(c.presence.time, c.presence.delta)) == [(0, 1)]
 
     def test_idle_agents_leave_at_once(self):
         pools = [{"name": "a", "agents": [3, 1], "skills": ["general"]}]
-        c = Center(scenario(pools=pools, hours=2), callers=callers([], [])).run()
+        c = Model(scenario(pools=pools, hours=2), callers=callers([], [])).run()
         assert list(zip(c.presence.time, c.presence.delta)) == [(0, 1)] * 3 + [(3600, -1)] * 2
 
 
 def test_center_needs_streams_or_callers():
     with pytest.raises(ValueError):
-        Center(scenario())
+        Model(scenario())

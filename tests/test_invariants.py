@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 from ccsim.analysis.kpis import step_cumulative
-from ccsim.engine.model import Center
+from ccsim.engine.model import Model
 from ccsim.engine.records import Outcome
 from ccsim.engine.streams import Streams
 from ccsim.experiments.runner import simulate
@@ -17,9 +17,9 @@ from .strategies import scenarios
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def run_center(data: dict, replication: int = 0) -> Center:
+def run_center(data: dict, replication: int = 0) -> Model:
     s = load_scenario(data)
-    return Center(s, Streams(s.seed, replication)).run()
+    return Model(s, Streams(s.seed, replication)).run()
 
 
 @SETTINGS

@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 
 import ccsim
 import ccsim.analysis.kpis
+from ccsim.engine.callers import Callers
 from ccsim.engine.ivr import CONTAINED, HUNG_UP, QUEUE, IvrModel
-from ccsim.engine.model import Callers, Center, _uniform_widths
+from ccsim.engine.model import Model
+from ccsim.engine.plan import compile_plan
 from ccsim.engine.records import Outcome
 from ccsim.engine.streams import Streams
 from ccsim.spec.loading import load_scenario
@@ -47,12 +49,12 @@ def two_tier(**extra) -> dict:
 
 
 def run_callers(data: dict, arrival, intent, patience=None, segment=None, secondary=None, channel=None,
-                uniform: float = 0.5) -> Center:
+                uniform: float = 0.5) -> Model:
     """Run explicit callers (handle times from the intents' deterministic values)."""
     s = load_scenario(data)
     n = len(arrival)
     handle = np.array([s.intents[k].handle_time.ppf(0.5) for k in intent], float)
-    uniforms = {name: np.full((n, width), uniform) for name, width in _uniform_widths(s).items()}
+    uniforms = {name: np.full((n, width), uniform) for name, width in compile_plan(s).uniform_widths.items()}
     if s.channels is not None:
         uniforms["channels"] = np.full(n, uniform)  # whether a redirect applies
     callers = Callers(
@@ -65,18 +67,18 @@ def run_callers(data: dict, arrival, intent, patience=None, segment=None, second
         secondary=secondary or {},
         uniforms=uniforms,
     )
-    return Center(s, Streams(s.seed, 0), callers=callers).run()
+    return Model(s, Streams(s.seed, 0), callers=callers).run()
 
 
-def column(c: Center, name: str) -> list:
+def column(c: Model, name: str) -> list:
     return np.frombuffer(getattr(c.records, name), dtype=getattr(c.records, name).typecode).tolist()
 
 
-def outcomes(c: Center) -> list[str]:
+def outcomes(c: Model) -> list[str]:
     return [Outcome(o).name for o in column(c, "outcome")]
 
 
-def work(c: Center) -> list[tuple]:
+def work(c: Model) -> list[tuple]:
     return [(c.scenario.pools[p].name, i, s, e) for p, i, s, e in
             zip(c.work.pool, c.work.contact, c.work.start, c.work.end)]
 
@@ -510,7 +512,7 @@ _ANSWERED = {Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.HOLD_ABANDONED, Outco
 @given(journey_scenarios())
 def test_journey_bookkeeping_adds_up(data):
     s = load_scenario(data)
-    c = Center(s, Streams(s.seed, 0)).run()
+    c = Model(s, Streams(s.seed, 0)).run()
     r = c.records.columns()
     outcome = [Outcome(o) for o in r["outcome"]]
     queued = ~np.isnan(r["queue_join"])
@@ -548,8 +550,8 @@ def test_journey_bookkeeping_adds_up(data):
 @given(journey_scenarios())
 def test_journey_is_deterministic(data):
     s = load_scenario(data)
-    a = Center(s, Streams(s.seed, 1)).run().records.columns()
-    b = Center(s, Streams(s.seed, 1)).run().records.columns()
+    a = Model(s, Streams(s.seed, 1)).run().records.columns()
+    b = Model(s, Streams(s.seed, 1)).run().records.columns()
     for name in a:
         assert np.array_equal(a[name], b[name], equal_nan=True), name
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ccsim
-from ccsim.engine.model import Center
+from ccsim.engine.model import Model
 from ccsim.engine.streams import Streams
 from ccsim.errors import ScenarioError
 from ccsim.spec.loading import load_scenario
@@ -29,7 +29,7 @@ def test_trace_of_a_customer_who_calls_back_until_the_limit():
                        {"dist": "deterministic", "value": 100}, max_contacts=3)
     data["segments"][0]["patience"] = {"dist": "deterministic", "value": 5}
     s = load_scenario(data)
-    c = Center(s, Streams(1, 0), callers=callers([0, 10], [1000, 1000], patience=[math.inf, 5])).run()
+    c = Model(s, Streams(1, 0), callers=callers([0, 10], [1000, 1000], patience=[math.inf, 5])).run()
     rec = c.records.columns()
     assert rec["customer"].tolist() == [0, 1, 1, 1]
     assert rec["attempt"].tolist() == [0, 0, 1, 2]
@@ -69,7 +69,7 @@ def test_no_redials_after_the_center_closes():
 def test_redials_without_streams_are_refused():
     data = with_redial(single_queue(hours=1, warmup_minutes=0), 0.5)
     with pytest.raises(ValueError, match="streams"):
-        Center(load_scenario(data), callers=callers([0], [10]))
+        Model(load_scenario(data), callers=callers([0], [10]))
 
 
 @pytest.mark.parametrize("change, path", [

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 import ccsim
-from ccsim.experiments import sweeps as sweep_mod
 from ccsim.errors import ScenarioError
+from ccsim.experiments import sweeps as sweep_mod
 from ccsim.experiments.sweeps import Range, expand_grid, expand_lhs, load_spec
 
 from .helpers import SCENARIOS, single_queue

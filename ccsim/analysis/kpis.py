@@ -210,19 +210,27 @@ def pool_time(
 
 
 def customer_kpis(records: ContactRecords, warmup_seconds: float) -> dict[str, float]:
-    """Customer KPIs of one replication (customers whose first contact came after the warm-up)."""
+    """Customer KPIs of one replication (customers whose first contact came after the warm-up).
+
+    A customer's number is the index of their first contact, so per-customer flags are plain
+    boolean arrays indexed by it (no sorting).
+    """
     c = records.columns()
+    customer = c["customer"]
     first = c["attempt"] == 0
-    base = np.unique(c["customer"][first & (c["arrival"] >= warmup_seconds)])
-    mine = np.isin(c["customer"], base)
+    counted = np.zeros(len(customer), bool)  # per customer number: counted in this replication
+    counted[customer[first & (c["arrival"] >= warmup_seconds)]] = True
+    mine = counted[customer]
     resolved = np.isin(c["outcome"], RESOLVING)
-    n = len(base)
+    n = int(counted.sum())
+    solved = np.zeros(len(customer), bool)
+    solved[customer[mine & resolved]] = True
     steps = c["ivr_levels"].astype(float) + c["queues"] + c["transfers"] + ~first
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
             "customers": float(n),
             "repeat_contact_rate": float((mine & ~first).sum() / mine.sum()) if mine.any() else np.nan,
             "fcr": float((mine & first & resolved).sum() / n) if n else np.nan,
-            "resolution_rate": float(len(np.unique(c["customer"][mine & resolved])) / n) if n else np.nan,
+            "resolution_rate": float(solved.sum() / n) if n else np.nan,
             "effort_steps": float(steps[mine].sum() / n) if n else np.nan,
         }

@@ -3,12 +3,16 @@
 After a simulated day the engine holds flat columns of what happened to each contact and
 each agent. This module turns them into the replication's tables: the KPIs of the whole day
 after the warm-up, the same per interval, agent time and occupancy per pool (and per pool and
-interval), transfer-chain lengths, and, when asked, every contact with readable labels. A
-:class:`Replication` is small and picklable: what a worker process sends back.
+interval), transfer-chain lengths, and, when asked, every contact with readable labels.
+
+A :class:`Replication` keeps its tables as numpy columns — small, picklable, what a worker
+sends back — and :func:`frames` turns the replications of a run into DataFrames once, with
+the labels (clock times, pool names) added then rather than in every replication.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,20 +23,35 @@ from ..engine.records import ContactRecords, Outcome
 from ..spec.scenario import Scenario
 from .kpis import chain_counts, contact_kpis, customer_kpis, pool_time
 
+Columns = dict[str, np.ndarray]
+
+#: The tables of a replication, besides its KPIs and contacts.
+TABLES = ("intervals", "pools", "pool_intervals", "chains")
+
 
 @dataclass
 class Replication:
-    """The tables of one replication (small, picklable: what a worker sends back)."""
+    """The tables of one replication as columns (``tables[name][column]``)."""
 
     replication: int
     kpis: dict[str, float]
-    intervals: pd.DataFrame
-    pools: pd.DataFrame
-    pool_intervals: pd.DataFrame
-    chains: pd.DataFrame
+    tables: dict[str, Columns]
     contacts: pd.DataFrame | None
     seconds: float
     n_contacts: int
+    scenario: Scenario | None = None  # for the labels of :meth:`frame`; not sent by workers
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """One of its tables as a DataFrame (labels need ``scenario``)."""
+        return frames(self.scenario, [self], names=(name,))[name]
+
+    @property
+    def intervals(self) -> pd.DataFrame:
+        return self.frame("intervals")
+
+    @property
+    def pools(self) -> pd.DataFrame:
+        return self.frame("pools")
 
 
 def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts: bool = True,
@@ -43,6 +62,7 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
     n_int = s.n_intervals
     end_time = model.env.now
     warm = s.warmup_seconds
+    n_pools = len(s.pools)
 
     # Contact KPIs: the whole replication (after warm-up) and each arrival interval.
     after_warmup = np.where(arrival >= warm, 0, -1)
@@ -53,63 +73,64 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
 
     # Agent time: cumulative busy/present seconds at every boundary and at the warm-up's end.
     edges = np.arange(n_int + 1) * s.interval_seconds
-    busy, present = pool_time(model.work, model.presence, len(s.pools), np.append(edges, warm))
+    busy, present = pool_time(model.work, model.presence, n_pools, np.append(edges, warm))
     busy_int, present_int = np.diff(busy[:, :-1], axis=1), np.diff(present[:, :-1], axis=1)
     busy_run = busy[:, n_int] - busy[:, -1]  # from the warm-up's end to the horizon
     present_run = present[:, n_int] - present[:, -1]
 
-    labels = s.interval_labels()
-    intervals = pd.DataFrame(
-        {
-            "replication": replication,
-            "interval": np.arange(n_int),
-            "start": labels,
-            "warmup": edges[1:] <= warm,
-            **per_interval,
-            "staffed": np.sum([s.staffing(p) for p in s.pools], axis=0),
-        }
-    )
-    staffing = np.array([s.staffing(p) for p in s.pools], dtype=float)  # pools x intervals
+    staffing = np.array([s.staffing(p) for p in s.pools], dtype=float).reshape(n_pools, n_int)
     # Services: one per agent who served a contact (a transferred contact counts in each pool).
     served_by = np.frombuffer(model.work.pool, dtype=np.int16)
     served = np.frombuffer(model.work.contact, dtype=np.int32)
-    handled = np.bincount(served_by[arrival[served] >= warm], minlength=len(s.pools))
+    handled = np.bincount(served_by[arrival[served] >= warm], minlength=n_pools)
     # Scheduled hours after warm-up: whole intervals after it plus the part of the one it ends in.
     overlap = np.clip(edges[1:], warm, None) - np.clip(edges[:-1], warm, None)
-    pools = pd.DataFrame(
-        {
-            "replication": replication,
-            "pool": [p.name for p in s.pools],
-            "staffed_hours": staffing @ overlap / 3600.0,
-            "present_hours": present_run / 3600.0,
-            "busy_hours": busy_run / 3600.0,
-            "occupancy": _ratio(busy_run, present_run),
-            "handled": handled.astype(float),
-            "agent_cost": staffing @ overlap / 3600.0 * np.array([p.cost_per_hour for p in s.pools]),
-        }
-    )
-    pool_intervals = pd.DataFrame(
-        {
-            "replication": replication,
-            "pool": np.repeat([p.name for p in s.pools], n_int),
-            "interval": np.tile(np.arange(n_int), len(s.pools)),
-            "start": np.tile(labels, len(s.pools)),
-            "staffed": staffing.ravel(),
-            "present_hours": present_int.ravel() / 3600.0,
-            "busy_hours": busy_int.ravel() / 3600.0,
-            "occupancy": _ratio(busy_int, present_int).ravel(),
-        }
-    )
-    overall["agent_cost"] = float(pools["agent_cost"].sum())
+    staffed_hours = staffing @ overlap / 3600.0
+    agent_cost = staffed_hours * np.array([p.cost_per_hour for p in s.pools])
+    tables = {
+        "intervals": {"interval": np.arange(n_int), "warmup": edges[1:] <= warm, **per_interval,
+                      "staffed": staffing.sum(axis=0)},
+        "pools": {"pool": np.arange(n_pools), "staffed_hours": staffed_hours, "present_hours": present_run / 3600.0,
+                  "busy_hours": busy_run / 3600.0, "occupancy": _ratio(busy_run, present_run),
+                  "handled": handled.astype(float), "agent_cost": agent_cost},
+        "pool_intervals": {"pool": np.repeat(np.arange(n_pools), n_int), "interval": np.tile(np.arange(n_int), n_pools),
+                           "staffed": staffing.ravel(), "present_hours": present_int.ravel() / 3600.0,
+                           "busy_hours": busy_int.ravel() / 3600.0, "occupancy": _ratio(busy_int, present_int).ravel()},
+    }
+    overall["agent_cost"] = float(agent_cost.sum())
     overall["cost"] = overall["agent_cost"] + overall["telephony_cost"]
     resolved_customers = overall["resolution_rate"] * overall["customers"]
     overall["cost_per_resolved"] = overall["cost"] / resolved_customers if resolved_customers > 0 else np.nan
-    lengths = np.arange(s.transfers.max_chain + 1)
     counts = chain_counts(rec, arrival >= warm, s.transfers.max_chain)
-    chains = pd.DataFrame({"replication": replication, "transfers": lengths, "contacts": counts,
-                           "share": counts / counts.sum() if counts.sum() else np.nan})
+    tables["chains"] = {"transfers": np.arange(s.transfers.max_chain + 1), "contacts": counts,
+                        "share": counts / counts.sum() if counts.sum() else np.full(len(counts), np.nan)}
     contacts = contacts_frame(rec, s, replication) if keep_contacts else None
-    return Replication(replication, overall, intervals, pools, pool_intervals, chains, contacts, elapsed, len(rec))
+    return Replication(replication, overall, tables, contacts, elapsed, len(rec))
+
+
+def frames(s: Scenario, reps: Sequence[Replication], names: Sequence[str] = TABLES) -> dict[str, pd.DataFrame]:
+    """The tables of several replications as DataFrames, one row per replication × row.
+
+    Pools get their names and intervals their clock labels (``start``).
+    """
+    out = {}
+    pools = np.array([p.name for p in s.pools], dtype=object)
+    labels = np.array(s.interval_labels(), dtype=object)
+    for name in names:
+        parts = [r.tables[name] for r in reps]
+        sizes = [len(next(iter(p.values()))) for p in parts]
+        data: dict[str, Any] = {"replication": np.repeat([r.replication for r in reps], sizes)}
+        for column in parts[0] if parts else ():
+            data[column] = np.concatenate([p[column] for p in parts])
+        if "pool" in data:
+            data["pool"] = pools[data["pool"]]
+        if "interval" in data:
+            position = list(data).index("interval") + 1
+            items = list(data.items())
+            items.insert(position, ("start", labels[data["interval"]]))
+            data = dict(items)
+        out[name] = pd.DataFrame(data)
+    return out
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:

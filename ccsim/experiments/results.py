@@ -20,6 +20,7 @@ import pandas as pd
 from ..analysis.formats import RATES, format_kpi, json_float  # noqa: F401  (re-exported)
 from ..analysis.kpis import CONTACT_KPIS, CUSTOMER_KPIS
 from ..analysis.stats import summarize
+from ..analysis.tables import frames
 from ..spec.loading import load_scenario
 from ..spec.scenario import Scenario
 from .store import (
@@ -73,6 +74,7 @@ class RunResult:
                           started: float, finished: float) -> "RunResult":
         reps = sorted(reps, key=lambda r: r.replication)
         kpis = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in reps])
+        tables = frames(scenario, reps)
         contacts = [r.contacts for r in reps if r.contacts is not None]
         from ..version import __version__
 
@@ -81,10 +83,7 @@ class RunResult:
             seed=seed,
             replications=len(reps),
             kpis=kpis,
-            intervals=pd.concat([r.intervals for r in reps], ignore_index=True),
-            pools=pd.concat([r.pools for r in reps], ignore_index=True),
-            pool_intervals=pd.concat([r.pool_intervals for r in reps], ignore_index=True),
-            chains=pd.concat([r.chains for r in reps], ignore_index=True),
+            **tables,
             contacts=pd.concat(contacts, ignore_index=True) if contacts else None,
             simulated_contacts=sum(r.n_contacts for r in reps),
             simulation_seconds=sum(r.seconds for r in reps),

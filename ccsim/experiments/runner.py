@@ -15,7 +15,8 @@ from typing import Any
 
 from ..analysis.kpis import CONTACT_KPIS
 from ..analysis.tables import Replication, replication_tables
-from ..engine.model import Center
+from ..engine.model import Model
+from ..engine.plan import Plan, compile_plan
 from ..engine.streams import Streams
 from ..spec.loading import load_scenario
 from ..spec.scenario import Scenario
@@ -23,12 +24,27 @@ from .executors import run_tasks
 from .results import RunResult
 
 
-def simulate(scenario: Scenario, seed: int, replication: int, keep_contacts: bool = True) -> Replication:
-    """Simulate one replication and compute its tables from the records."""
+def simulate(plan: Plan | Scenario, seed: int, replication: int, keep_contacts: bool = True) -> Replication:
+    """Simulate one replication and compute its tables from the records.
+
+    ``plan`` is the compiled scenario (:func:`~ccsim.engine.plan.compile_plan`); a Scenario is
+    compiled here, which a run of many replications should not pay for each time.
+    """
+    if isinstance(plan, Scenario):
+        plan = compile_plan(plan)
     started = time.perf_counter()
-    model = Center(scenario, Streams(seed, replication)).run()
+    model = Model(plan, Streams(seed, replication)).run()
     elapsed = time.perf_counter() - started
-    return replication_tables(scenario, model, replication, keep_contacts, elapsed)
+    rep = replication_tables(plan.scenario, model, replication, keep_contacts, elapsed)
+    rep.scenario = plan.scenario
+    return rep
+
+
+def _simulate_remote(plan: Plan, seed: int, replication: int, keep_contacts: bool) -> Replication:
+    """:func:`simulate` in a worker: the scenario stays home (the caller has it)."""
+    rep = simulate(plan, seed, replication, keep_contacts)
+    rep.scenario = None
+    return rep
 
 
 def run(
@@ -67,8 +83,9 @@ def run(
     seed = s.seed if seed is None else seed
     started = time.time()
     done: list[Replication] = []
-    tasks = [(s, seed, r, keep_contacts) for r in range(reps)]
-    for outcome in run_tasks(simulate, tasks, workers=workers, executor=executor, scheduler=scheduler):
+    plan = compile_plan(s)  # once for the run, shared by every replication
+    tasks = [(plan, seed, r, keep_contacts) for r in range(reps)]
+    for outcome in run_tasks(_simulate_remote, tasks, workers=workers, executor=executor, scheduler=scheduler):
         if outcome.error is not None:
             raise RuntimeError(f"replication {outcome.index} of {s.name} failed:\n{outcome.error}")
         done.append(outcome.result)

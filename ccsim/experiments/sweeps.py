@@ -42,6 +42,7 @@ from pydantic import Field, ValidationError, model_validator
 from scipy.stats import qmc
 
 from ..analysis.stats import mean_ci
+from ..engine.plan import compile_plan
 from ..engine.streams import stream_key
 from ..errors import ScenarioError
 from ..spec.loading import load_scenario, pydantic_problems, read_yaml, validate_scenario
@@ -191,9 +192,11 @@ def expand_lhs(sample: Mapping[str, Range], points: int, seed: int) -> list[dict
 def simulate_chunk(scenario: Scenario, seed: int, point: int, replications: tuple[int, ...]) -> pd.DataFrame:
     """KPI rows (one per replication) of one point; replication r uses stream r (CRN)."""
     rows = []
+    plan = compile_plan(scenario)  # once for the chunk
     for r in replications:
-        rep = simulate(scenario, seed, r, keep_contacts=False)
-        occupancy = {f"occupancy:{row.pool}": row.occupancy for row in rep.pools.itertuples(index=False)}
+        rep = simulate(plan, seed, r, keep_contacts=False)
+        pools = rep.tables["pools"]
+        occupancy = {f"occupancy:{scenario.pools[p].name}": float(x) for p, x in zip(pools["pool"], pools["occupancy"])}
         rows.append({"point": point, "replication": r, **rep.kpis, **occupancy})
     return pd.DataFrame(rows)
 

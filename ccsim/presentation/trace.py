@@ -18,8 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.model import _HAND_ON, Center
+from ..engine.journey import Journey
+from ..engine.model import Model
+from ..engine.plan import Plan, compile_plan
+from ..engine.queues import SERVING, WAITING
 from ..engine.records import Outcome
+from ..engine.service import HAND_ON, Service
 from ..engine.streams import Streams
 from ..spec.loading import load_scenario
 from ..spec.scenario import Scenario
@@ -52,12 +56,13 @@ def trace(
     """
     s = load_scenario(scenario)
     seed = s.seed if seed is None else seed
+    plan = compile_plan(s)
     if customer is None:
-        r = Center(s, Streams(seed, replication)).run().records.columns()
+        r = Model(plan, Streams(seed, replication)).run().records.columns()
         if len(r["customer"]) == 0:
             raise ValueError("no contact arrived in this replication")
         customer = _interesting_customer(r)
-    center = _TracedCenter(s, Streams(seed, replication), customer).run()
+    center = _TracedModel(plan, Streams(seed, replication), customer).run()
     r = center.records.columns()
     mine = np.flatnonzero(r["customer"] == customer)
     if len(mine) == 0:
@@ -80,27 +85,24 @@ def _interesting_customer(r: dict[str, np.ndarray]) -> int:
     return int(r["customer"][0])
 
 
-class _TracedCenter(Center):
-    """The engine, noting every step of one customer's contacts in ``log``."""
+class _TracedJourney(Journey):
+    """The journey steps, noting every step of one customer's contacts in the model's ``log``."""
 
-    def __init__(self, scenario: Scenario, streams: Streams, customer: int):
-        super().__init__(scenario, streams)
-        self.customer = customer
-        self.log: list[tuple[float, int, str]] = []
-        self._contact_no: dict[int, int] = {}
-        self._last_channel = -1
-        self._plain = False  # every contact through _start, where arrivals are noted
+    def __init__(self, model: "_TracedModel", callers):
+        super().__init__(model, callers)
+        self.model = model
+        self._plain = False  # every contact through start(), where arrivals are noted
 
     def _mine(self, i: int) -> bool:
-        return self.records.customer[i] == self.customer
+        return self.records.customer[i] == self.model.customer
 
     def _note(self, text: str, at: float | None = None) -> None:
-        self.log.append((self.env._now if at is None else at, len(self.log), text))
+        self.model.note(text, at)
 
-    def _start(self, i: int) -> None:
+    def start(self, i: int) -> None:
         if self._mine(i):
             self._note_arrival(i)
-        super()._start(i)
+        super().start(i)
         if self._mine(i) and self.records.ivr_levels[i]:
             rec = self.records
             walk = self._ivr.walk(rec.intent[i], rec.segment[i], self._uniforms["ivr"][i], explain=True)
@@ -108,62 +110,56 @@ class _TracedCenter(Center):
             for seconds, step in walk.steps:
                 self._note(f"  IVR: {step}", at=now + seconds)
             if walk.skill >= 0 and walk.misrouted:
-                self._note(f"  IVR: sent to the {self.skills[walk.skill]} queue, not the one for its question",
+                self._note(f"  IVR: sent to the {self.plan.skills[walk.skill]} queue, not the one for its question",
                            at=now + walk.seconds)
 
     def _note_arrival(self, i: int) -> None:
-        s, rec = self.scenario, self.records
-        k = self._contact_no[i] = len(self._contact_no) + 1
+        s, rec, model = self.plan.scenario, self.records, self.model
+        k = model.contact_no[i] = len(model.contact_no) + 1
         attempt = rec.attempt[i]
         kind = "first contact" if attempt == 0 else f"redial {attempt}"
-        if attempt and rec.channel[i] != self._last_channel:
+        if attempt and rec.channel[i] != model.last_channel:
             kind = f"contact {attempt + 1}, after a redirect"
-        self._last_channel = rec.channel[i]
-        channel = f" by {self._channels[rec.channel[i]].name}" if s.channels is not None else ""
+        model.last_channel = rec.channel[i]
+        channel = f" by {s.channel_list()[rec.channel[i]].name}" if s.channels is not None else ""
         patience = rec.patience[i]
         further = self._secondary.get(i, ())
         also = f" (also: {', '.join(s.intents[y].name for y, _ in further)})" if further else ""
         self._note(f"contact {k} ({kind}){channel} arrives: {s.intents[rec.intent[i]].name}{also}, "
                    f"patience {'unlimited' if math.isinf(patience) else duration(patience)}")
 
-    def _leave_ivr(self, event) -> None:
+    def leave_ivr(self, event) -> None:
         i, _, _ = event._value
         if self._mine(i):
             self._note(f"leaves the IVR after {duration(self.env._now - self.records.arrival[i])}")
-        super()._leave_ivr(event)
+        super().leave_ivr(event)
 
-    def _join_queue(self, i: int, k: int) -> None:
+    def join_queue(self, i: int, k: int) -> None:
         mine = self._mine(i)
         if mine:
             n = self.records.transfers[i]
-            self._note(f"joins the {self.skills[k]} queue" + (f" (transfer {n})" if n else ""))
-        super()._join_queue(i, k)
-        if mine and self.records.callback[i] == 1 and self._state[i] == 1:
+            self._note(f"joins the {self.plan.skills[k]} queue" + (f" (transfer {n})" if n else ""))
+        super().join_queue(i, k)
+        if mine and self.records.callback[i] == 1 and self._state[i] == WAITING:
             self._note("accepts a callback: keeps their place and hangs up")
 
-    def _answer(self, pool, agent: int, i: int) -> None:
+    def answer(self, pool, agent: int, i: int) -> None:
         if self._mine(i):
             how = "called back" if self.records.callback[i] == 1 else "answered"
             self._note(f"{how} by {pool.name} agent {agent} after waiting {duration(self.env._now - self._joined[i])}")
-        super()._answer(pool, agent, i)
+        super().answer(pool, agent, i)
 
-    def _research_hold(self, i, research, row, talk, outcome):
-        result = super()._research_hold(i, research, row, talk, outcome)
-        if self._mine(i):
-            self._note("put on hold while the agent researches", at=self.env._now + talk / 2)
-        return result
-
-    def _served(self, event) -> None:
+    def served(self, event) -> None:
         i = event._value
         if self._mine(i):
             self._note_service_end(i)
-        super()._served(event)
+        super().served(event)
 
     def _note_service_end(self, i: int) -> None:
-        outcome, target = self._plan[i]
+        outcome, target = self.planned_end(i)
         rec = self.records
         took = duration(self.env._now - self._since[i])
-        if outcome != _HAND_ON:
+        if outcome != HAND_ON:
             further = ""
             if rec.secondary[i]:
                 handled = rec.secondary[i] - rec.lost_intents[i]
@@ -172,34 +168,64 @@ class _TracedCenter(Center):
                        f"with the agent{further}")
         elif target < 0:
             self._note(f"the agent cannot resolve it and has no one to pass it to: ends unresolved after {took}")
-        elif rec.transfers[i] >= self.scenario.transfers.max_chain:
+        elif rec.transfers[i] >= self.plan.max_chain:
             self._note(f"would be transferred again, but the chain is at its maximum: ends unresolved after {took}")
         else:
-            self._note(f"the agent hands it on to the {self.skills[target]} queue after {took} "
-                       f"({self.scenario.transfers.mode} transfer)")
+            self._note(f"the agent hands it on to the {self.plan.skills[target]} queue after {took} "
+                       f"({self.plan.scenario.transfers.mode} transfer)")
 
-    def _finish(self, event) -> None:
+    def finish(self, event) -> None:
         i = event._value
         if self._mine(i):
             self._note(f"done after {duration(self.env._now - self.records.answer[i])} with the agent: resolved")
-        super()._finish(event)
+        super().finish(event)
 
-    def _end(self, i: int, outcome: Outcome) -> None:
+    def end(self, i: int, outcome: Outcome) -> None:
         if self._mine(i) and outcome in (Outcome.ABANDONED, Outcome.IVR_ABANDONED, Outcome.CONTAINED,
                                          Outcome.REDIRECTED):
             if outcome == Outcome.ABANDONED:
                 self._note(f"hangs up after waiting {duration(self.env._now - self._joined[i])}")
             else:
                 self._note(_ENDINGS[outcome])
-        super()._end(i, outcome)
+        super().end(i, outcome)
+
+
+class _TracedService(Service):
+    """The service decisions, noting a research hold of the traced customer."""
+
+    model: "_TracedModel"
+
+    def research_hold(self, i, research, row, talk, outcome):
+        result = super().research_hold(i, research, row, talk, outcome)
+        if self.records.customer[i] == self.model.customer:
+            self.model.note("put on hold while the agent researches", at=self.model.env._now + talk / 2)
+        return result
+
+
+class _TracedModel(Model):
+    """The engine with a traced journey: the same replication ``ccsim run`` simulates."""
+
+    journey_class = _TracedJourney
+    service_class = _TracedService
+
+    def __init__(self, plan: Plan, streams: Streams, customer: int):
+        self.customer = customer
+        self.log: list[tuple[float, int, str]] = []
+        self.contact_no: dict[int, int] = {}
+        self.last_channel = -1
+        super().__init__(plan, streams)
+        self.service.model = self
+
+    def note(self, text: str, at: float | None = None) -> None:
+        self.log.append((self.env._now if at is None else at, len(self.log), text))
 
     def note_unfinished(self) -> None:
         """Contacts of the customer still in the center when the simulation stopped."""
         rec = self.records
-        for i in self._contact_no:
+        for i in self.contact_no:
             if rec.outcome[i] == Outcome.IN_SYSTEM:
-                where = "with the agent" if self._state[i] == 2 else "waiting"
-                self._note(f"still {where} when the simulation stopped")
+                where = "with the agent" if self.state[i] == SERVING else "waiting"
+                self.note(f"still {where} when the simulation stopped")
 
 
 def _clock(s: Scenario):

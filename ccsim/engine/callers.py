@@ -1,0 +1,104 @@
+"""The callers of one replication, drawn before the day starts.
+
+Everyone who will call the bank today is known before the first call: when they ring, who
+they are (segment), what they want (intent, and maybe further questions), how long they will
+wait before hanging up, how long their call will take, and the uniforms that will decide
+their IVR choices, whether the agent resolves their question, whether they are put on hold.
+Each quantity comes from its own named stream (:mod:`ccsim.engine.streams`), so two
+scenarios that differ only in staffing or routing see exactly the same callers (common
+random numbers). Streams a scenario does not use are not drawn from, so adding a mechanism
+to a scenario leaves the callers' other quantities as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..spec.scenario import MAX_SECONDARY
+from .arrivals import poisson_arrival_times
+from .plan import Plan
+from .streams import Streams
+
+
+@dataclass(frozen=True)
+class Callers:
+    """Everyone who will call in a replication, one entry per contact, in arrival order.
+
+    Drawn from the named streams by :func:`draw_callers`; a test or a replay of a recorded
+    day may give them explicitly (the optional columns then take their plain values).
+    """
+
+    arrival: np.ndarray
+    segment: np.ndarray
+    intent: np.ndarray
+    patience: np.ndarray  # inf: never hangs up
+    handle_time: np.ndarray
+    channel: np.ndarray | None = None
+    # further intents per caller with their handle times (callers with none are absent)
+    secondary: dict[int, tuple[tuple[int, float], ...]] = field(default_factory=dict)
+    # per caller, the uniforms of one purpose (rows), when the scenario uses it
+    uniforms: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def draw_callers(plan: Plan, streams: Streams) -> Callers:
+    """Draw every caller of a replication up front, each quantity from its own stream."""
+    times = poisson_arrival_times(plan.rates, plan.interval, streams["arrivals"])
+    n = len(times)
+    segment = pick(plan.segment_shares, streams["segments"].random(n))
+    intent = pick(plan.intent_shares, streams["intents"].random(n))
+    patience = np.full(n, np.inf)
+    u = streams["patience"].random(n)
+    for g, spec in enumerate(plan.patience):
+        if spec is not None:
+            mask = segment == g
+            patience[mask] = spec.ppf(u[mask])
+    handle = np.empty(n)
+    u = streams["handle_times"].random(n)
+    for k, spec in enumerate(plan.handle_time):
+        mask = intent == k
+        handle[mask] = spec.ppf(u[mask])
+    channel = None
+    uniforms: dict[str, np.ndarray] = {}
+    if plan.channel_shares is not None:
+        u = streams["channels"].random((n, 2))  # which channel; whether a redirect applies
+        channel = pick(plan.channel_shares, u[:, 0]).astype(np.int8)
+        uniforms["channels"] = u[:, 1]
+    for name, width in plan.uniform_widths.items():
+        uniforms[name] = streams[name].random((n, width))
+    secondary = _draw_secondary(plan, segment, intent, streams) if any(plan.secondary) else {}
+    return Callers(times, segment, intent, patience, handle, channel, secondary, uniforms)
+
+
+def _draw_secondary(plan: Plan, segment: np.ndarray, intent: np.ndarray, streams: Streams):
+    """Further intents per caller: each of up to ``max`` present with ``probability``."""
+    n = len(segment)
+    rng = streams["secondary"]
+    present, which, handle = (rng.random((n, MAX_SECONDARY)) for _ in range(3))
+    out: dict[int, tuple[tuple[int, float], ...]] = {}
+    for g, spec in enumerate(plan.secondary):
+        if spec is None:
+            continue
+        counts = (present[:, : spec.max] < spec.probability).sum(axis=1)
+        for i in np.flatnonzero((segment == g) & (counts > 0)):
+            out[int(i)] = _secondary_of(plan, int(intent[i]), int(counts[i]), which[i], handle[i], spec.time_factor)
+    return out
+
+
+def _secondary_of(plan: Plan, primary: int, count: int, which: np.ndarray, handle: np.ndarray,
+                  factor: float) -> tuple[tuple[int, float], ...]:
+    """``count`` intents other than the primary, by their shares, with their handle times."""
+    others = np.array(plan.intent_shares, dtype=float)
+    others[primary] = 0.0
+    if others.sum() == 0:  # a scenario with one intent: the further questions are of the same kind
+        others[primary] = 1.0
+    picked = pick(others / others.sum(), which[:count])
+    return tuple((int(y), factor * float(plan.handle_time[y].ppf(handle[j]))) for j, y in enumerate(picked))
+
+
+def pick(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index of the category each uniform falls in, by cumulative shares."""
+    cumulative = np.cumsum(shares)
+    cumulative[-1] = 1.0
+    return np.searchsorted(cumulative, u, side="right").astype(np.int16)

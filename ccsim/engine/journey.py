@@ -1,0 +1,373 @@
+"""The journey of a contact: arrival, IVR, queue, answer, service, transfer, end, redial.
+
+A caller rings and walks through the IVR (if the channel has one), or is told to use another
+channel; then joins the queue of the skill the IVR sent them to. The first pool listed for
+that skill answers as soon as one of its agents is free; an overflow pool (``after: 30``) may
+answer once the caller has waited 30 seconds. A caller whose patience runs out hangs up, and
+may call again later. An agent serves the caller (:mod:`ccsim.engine.service` decides how
+that ends) and the contact ends, or is handed on to another queue, cold (the agent is free)
+or warm (the agent stays on the line until the next one answers).
+
+Each step is one small method, run as the callback of a SimPy event: a plain caller costs one
+event to arrive, one to hang up if they wait, one to finish service, and nothing while
+waiting. Timers carry the queue visit they belong to (``contact << 8 | visit``), so a timer
+from a caller's earlier wait never acts on a later one. A center without IVR, transfers,
+callbacks or a resolution model takes a shorter path (``join_plain``, ``finish``): every
+Erlang run spends its time there.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .ivr import CONTAINED, HUNG_UP
+from .queues import ARRIVING, DONE, EPS, SERVING, WAITING
+from .records import Outcome
+from .service import HAND_ON
+from .steps import later
+
+_RESOLVED = int(Outcome.RESOLVED)
+_ABANDONED = int(Outcome.ABANDONED)
+
+#: Outcomes after which a customer may call again with ``redial.after_abandon``, ``after_unresolved``.
+_HUNG_UP = frozenset(map(int, (Outcome.ABANDONED, Outcome.IVR_ABANDONED, Outcome.HOLD_ABANDONED)))
+_NOT_RESOLVED = frozenset(map(int, (Outcome.UNRESOLVED, Outcome.DROPPED)))
+
+
+class Journey:
+    """The steps of every contact's journey in one replication (the model wires the parts)."""
+
+    def __init__(self, model, callers):
+        plan = self.plan = model.plan
+        self.env = model.env
+        self.records = model.records
+        self.work = model.work
+        self._streams = model.streams
+        self._state, self._at, self._joined, self._since = model.state, model.at, model.joined, model.since
+        self.queues = model.queues
+        self.agents = model.agents
+        self.service = model.service
+        self._uniforms = model.uniforms
+        self._secondary = model.secondary
+        self._explain = model.explain
+        self._redirect_u = model.redirect_u
+        self._arrival_times = model.arrival_times
+        self._waiting = self.queues.waiting
+        self._priority = self.queues.priority
+        self._live = self.queues.live
+        self._first = self.agents.first
+        self._intent_skill = plan.intent_skill
+        self._overflow = [[(after, self._make_overflow(self.agents.pools[p], k)) for after, p in plan.overflow[k]]
+                          for k in range(len(plan.skills))]
+        self._redial = plan.redial
+        self._ivr = plan.ivr
+        self._channel_ivr = plan.channel_ivr
+        self._channel_skill = plan.channel_skill
+        self._redirects = plan.redirects
+        self._plain = plan.plain
+        self._journey = plan.journey
+        self._max_chain, self._warm_mode = plan.max_chain, plan.warm_transfers
+        self._patience_factor, self._transfer_priority = plan.patience_factor, plan.transfer_priority
+        self._reexplain = plan.reexplain
+        self._callback = plan.callback
+        self._mean_handle = plan.mean_handle
+        self._horizon = plan.horizon
+        self._widths = plan.uniform_widths
+        self._outcome_of: dict[int, tuple[int, int]] = {}  # contact -> (outcome or HAND_ON, target queue)
+        self.warm: dict[int, tuple[object, int, float, float]] = {}  # contact -> the agent holding it
+        # The callbacks of the three events a plain caller costs, bound once rather than per event.
+        self._on_arrive, self._on_finish, self._on_abandon = self.arrive, self.finish, self.abandon_plain
+        self._free = self.agents.free
+
+    # -- arrival ----------------------------------------------------------------------------------
+
+    def arrive(self, event) -> None:
+        i = event._value
+        times = self._arrival_times
+        if i + 1 < len(times):
+            later(self.env, times[i + 1] - self.env._now, i + 1, self._on_arrive)
+        if self._plain:
+            self.join_plain(i)
+        else:
+            self.start(i)
+
+    def join_plain(self, i: int) -> None:
+        """:meth:`join_queue` for a plain center, where a contact visits one queue, once.
+
+        The Erlang runs spend most of their time here, so it skips what a plain center lacks
+        (channels, transfers, callbacks).
+        """
+        now = self.env._now
+        rec = self.records
+        k = self._intent_skill[rec.intent[i]]
+        rec.queue_join[i] = now
+        rec.queues[i] = 1
+        self._joined[i] = now
+        for pool in self._first[k]:
+            if pool.idle:
+                self.answer(pool, pool.idle.popleft(), i)
+                return
+        self._state[i] = WAITING
+        self._waiting[k].append(i)
+        patience = rec.patience[i]
+        if patience != math.inf:
+            later(self.env, patience, i, self._on_abandon)
+        for after, overflow in self._overflow[k]:
+            if after < patience:
+                later(self.env, after, i << 8 | 1, overflow)
+
+    def abandon_plain(self, event) -> None:
+        i = event._value
+        if self._state[i] == WAITING:  # else answered already
+            self._state[i] = DONE
+            rec = self.records
+            rec.end[i] = self.env._now
+            rec.outcome[i] = _ABANDONED
+            redial = self._redial[rec.segment[i]]
+            if redial is not None:
+                self._maybe_call_again(i, redial, redial.after_abandon)
+
+    def start(self, i: int) -> None:
+        """A contact begins: a channel redirect, the IVR, or straight to a queue."""
+        rec = self.records
+        c = rec.channel[i]
+        redirect = self._redirects[c]
+        if redirect is not None and rec.intent[i] in redirect[0] and self._redirect_u[i] < redirect[1].probability:
+            self.redirect(i, redirect[1], redirect[2])
+        elif self._channel_ivr[c]:
+            walk = self._ivr.walk(rec.intent[i], rec.segment[i], self._uniforms["ivr"][i])
+            rec.ivr_levels[i] = walk.levels
+            rec.misrouted[i] = walk.misrouted
+            later(self.env, walk.seconds, (i, walk.end, walk.skill), self.leave_ivr)
+        else:
+            k = self._channel_skill[c]
+            self.join_queue(i, k if k >= 0 else self._intent_skill[rec.intent[i]])
+
+    def leave_ivr(self, event) -> None:
+        i, end, skill = event._value
+        if end == HUNG_UP:
+            self.end(i, Outcome.IVR_ABANDONED)
+        elif end == CONTAINED:
+            self.end(i, Outcome.CONTAINED)
+        else:
+            self.join_queue(i, skill)
+
+    def redirect(self, i: int, redirect, channel: int) -> None:
+        """The channel tells the customer to use another one: this contact ends, a new one follows."""
+        self.end(i, Outcome.REDIRECTED)
+        rng = self._streams["channels"]
+        delay = float(redirect.delay.ppf(rng.random()))
+        if self.env._now + delay < self._horizon:
+            later(self.env, delay, (i, channel), self.call_again)
+
+    # -- waiting ----------------------------------------------------------------------------------
+
+    def join_queue(self, i: int, k: int) -> None:
+        now = self.env._now
+        rec = self.records
+        visit = rec.queues[i] + 1
+        rec.queues[i] = visit
+        if visit == 1:
+            rec.queue_join[i] = now
+        self._at[i] = k
+        self._joined[i] = now
+        for pool in self._first[k]:
+            if pool.idle:
+                self.answer(pool, pool.idle.popleft(), i)
+                return
+        self._state[i] = WAITING
+        transfers = rec.transfers[i]
+        self.queues.add(i, k, priority=bool(transfers and self._transfer_priority))
+        patience = rec.patience[i]
+        if transfers:
+            patience *= self._patience_factor ** transfers
+        if self._callback is not None:
+            self._live[k] += 1
+            if rec.callback[i] == 0 and self.expected_wait(k) > self._callback.threshold_seconds:
+                accepted = self._uniforms["callbacks"][i][0] < self._callback.accept
+                rec.callback[i] = 1 if accepted else 2
+                if accepted:
+                    patience = math.inf  # keeps their place; the agent calls them back
+        token = i << 8 | (visit & 0xFF)
+        if patience != math.inf:
+            later(self.env, patience, token, self.abandon)
+        for after, overflow in self._overflow[k]:
+            if after < patience:
+                later(self.env, after, token, overflow)
+
+    def expected_wait(self, k: int) -> float:
+        """What the center would announce: position in queue × mean handle time / agents answering."""
+        agents = sum(pool.present for pool in self._first[k])
+        return self._live[k] * self._mean_handle[k] / max(agents, 1)
+
+    def still_waiting(self, token: int) -> bool:
+        """Whether the timer ``token`` belongs to a wait that is still going on."""
+        i = token >> 8
+        return self._state[i] == WAITING and (self.records.queues[i] & 0xFF) == (token & 0xFF)
+
+    def abandon(self, event) -> None:
+        token = event._value
+        if self.still_waiting(token):  # else answered already, or a timer of an earlier wait
+            i = token >> 8
+            if self._callback is not None:
+                self._live[self._at[i]] -= 1
+            self.end(i, Outcome.ABANDONED)
+
+    def _make_overflow(self, pool, k: int):
+        """The callback that lets ``pool`` take a caller who has waited long enough in queue k."""
+        line, priority = self._waiting[k], self._priority[k]
+        after = next(r[2] for r in pool.routes if r[1] is line)
+        skip_gone = self.queues.skip_gone
+
+        def overflow(event) -> None:
+            # Callers ahead of this one in its line became eligible earlier and found no free
+            # agent, so if this caller still waits the head of its line is an eligible caller;
+            # a transferred caller with priority goes first if it has waited long enough too.
+            if pool.idle and self.still_waiting(event._value):
+                skip_gone(priority)
+                if priority and self._joined[priority[0]] + after <= self.env._now + EPS:
+                    self.answer(pool, pool.idle.popleft(), priority.popleft())
+                else:
+                    skip_gone(line)
+                    self.answer(pool, pool.idle.popleft(), line.popleft())
+
+        return overflow
+
+    # -- service ----------------------------------------------------------------------------------
+
+    def answer(self, pool, agent: int, i: int) -> None:
+        rec = self.records
+        if not self._plain and self._callback is not None and self._state[i] == WAITING:
+            self._live[self._at[i]] -= 1
+        self._state[i] = SERVING
+        rec.pool[i] = pool.index
+        rec.agent[i] = agent
+        if self._journey:
+            self.serve(pool, i)
+        else:  # a plain queue: resolved in its handle time (inline: every Erlang run passes here)
+            rec.answer[i] = self.env._now
+            later(self.env, rec.handle_time[i], i, self._on_finish)
+
+    def finish(self, event) -> None:
+        """A plain queue's service ends (its talk and work are booked after the run)."""
+        i = event._value
+        rec = self.records
+        self._state[i] = DONE
+        rec.end[i] = self.env._now
+        rec.outcome[i] = _RESOLVED
+        self._free(self.agents.pools[rec.pool[i]], rec.agent[i])
+
+    def serve(self, pool, i: int) -> None:
+        """The resolution model decides now how the service ends; an event marks when."""
+        rec = self.records
+        now = self.env._now
+        if self.warm and i in self.warm:
+            self.release_warm(i)
+        if rec.queues[i] == 1 or math.isnan(rec.answer[i]):
+            rec.answer[i] = now
+        self._since[i] = now
+        duration, outcome, target = self.service.decide(pool.index, i)
+        self._outcome_of[i] = (outcome, target)
+        later(self.env, duration, i, self.served)
+
+    def served(self, event) -> None:
+        """The service ends: the contact ends, or is handed on to another queue."""
+        i = event._value
+        outcome, target = self._outcome_of.pop(i)
+        rec = self.records
+        now = self.env._now
+        since = self._since[i]
+        rec.talk[i] += now - since
+        pool = self.agents.pools[rec.pool[i]]
+        agent = rec.agent[i]
+        if outcome != HAND_ON:
+            self.work.add(pool.index, i, since, now)
+            self.end(i, outcome)
+            self._free(pool, agent)
+        elif target < 0 or rec.transfers[i] >= self._max_chain:
+            self.work.add(pool.index, i, since, now)
+            rec.lost_intents[i] = rec.secondary[i]
+            self.end(i, Outcome.UNRESOLVED)  # nowhere to go, or passed on too often
+            self._free(pool, agent)
+        else:
+            rec.transfers[i] += 1
+            if self._warm_mode:
+                self.warm[i] = (pool, agent, since, now)  # stays on the line until the next agent answers
+                self.join_queue(i, target)
+            else:
+                self.work.add(pool.index, i, since, now)
+                if self._reexplain is not None:
+                    self._explain.add(i)
+                self.join_queue(i, target)
+                self._free(pool, agent)
+
+    def planned_end(self, i: int) -> tuple[int, int]:
+        """How the service in progress of ``i`` will end: (outcome or HAND_ON, target queue)."""
+        return self._outcome_of[i]
+
+    def release_warm(self, i: int) -> None:
+        """The agent who held a warm transfer is free: the next agent answered, or the caller left."""
+        pool, agent, since, handed = self.warm.pop(i)
+        now = self.env._now
+        self.records.talk[i] += now - handed
+        self.work.add(pool.index, i, since, now)
+        self._free(pool, agent)
+
+    # -- the end, and maybe another contact -------------------------------------------------------
+
+    def end(self, i: int, outcome: int) -> None:
+        """The contact ends (other than resolved by an agent of a plain queue); maybe a redial."""
+        self._state[i] = DONE
+        rec = self.records
+        rec.end[i] = self.env._now
+        rec.outcome[i] = outcome
+        if self.warm and i in self.warm:
+            self.release_warm(i)
+        redial = self._redial[rec.segment[i]]
+        if redial is None:
+            return
+        if outcome in _HUNG_UP:
+            self._maybe_call_again(i, redial, redial.after_abandon)
+        elif outcome in _NOT_RESOLVED:
+            self._maybe_call_again(i, redial, redial.after_unresolved)
+
+    def _maybe_call_again(self, i: int, redial, probability: float) -> None:
+        """A customer who did not get an answer may call again later, unless the center has closed by then."""
+        rec = self.records
+        rng = self._streams["redials"]
+        if rec.attempt[i] + 1 >= redial.max_contacts or rng.random() >= probability:
+            return
+        delay = float(redial.delay.ppf(rng.random()))
+        if self.env._now + delay < self._horizon:  # after closing: another day's call
+            later(self.env, delay, (i, rec.channel[i]), self.call_again)
+
+    def call_again(self, event) -> None:
+        """The same customer, the same question, a new contact with fresh patience and handle time.
+
+        After a redirect the new contact is in the other channel, and the customer tells the
+        story again (unless context is shared).
+        """
+        i, channel = event._value
+        rec = self.records
+        streams = self._streams
+        plan = self.plan
+        segment, intent = rec.segment[i], rec.intent[i]
+        spec = plan.patience[segment]
+        patience = float(spec.ppf(streams["patience"].random())) if spec is not None else math.inf
+        handle = float(plan.handle_time[intent].ppf(streams["handle_times"].random()))
+        j = rec.add_contact(customer=rec.customer[i], attempt=rec.attempt[i] + 1, channel=channel,
+                            arrival=self.env._now, segment=segment, intent=intent, secondary=rec.secondary[i],
+                            patience=patience, handle_time=handle)
+        for name, width in self._widths.items():
+            self._uniforms[name].append(streams[name].random(width).tolist())
+        if self._redirect_u is not None:
+            self._redirect_u.append(streams["channels"].random())
+        if i in self._secondary:
+            self._secondary[j] = self._secondary[i]
+        if channel != rec.channel[i] and self._reexplain is not None:
+            self._explain.add(j)
+        self._state.append(ARRIVING)
+        self._at.append(0)
+        self._joined.append(0.0)
+        self._since.append(0.0)
+        self.start(j)

@@ -1,0 +1,226 @@
+"""The plan: a scenario compiled once per run into the tables the engine reads.
+
+A planner's file speaks in names ("cards calls go to the cards queue; the generalists help
+after 90 seconds"). The engine wants numbers: queue 1, pools 0 and 2, a delay of 90.0. The
+plan is that translation, made once for a run and shared by every replication and every
+worker: which pools answer each queue at once and which overflow into it, each pool's
+staffing timeline, what each pool does with each intent, the IVR tree, the distributions to
+draw from. It is immutable and picklable; a replication's model (:mod:`ccsim.engine.model`)
+only adds what changes during one simulated day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..spec.scenario import MAX_SECONDARY, Scenario
+from .ivr import IvrModel
+from .policy import PoolPolicy, pool_policies
+
+#: Uniforms per caller for holds: needs research, research time, hang-up on hold, drop.
+HOLD_WIDTH = 4
+
+#: How a scenario's day ends: callers still in the center are served (``serve``), or the
+#: simulation stops at the end of the horizon (``stop``).
+SERVE, STOP = "serve", "stop"
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """One pool, compiled: where its agents look for work and how many are on duty when."""
+
+    index: int
+    name: str
+    routes: tuple[tuple[int, float], ...]  # (queue, seconds a contact must have waited), in the order listed
+    staffing: np.ndarray  # agents scheduled per interval
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """When the number of agents on duty changes: at each time, the target of every pool."""
+
+    times: tuple[float, ...]  # change times after the start (the start's targets are ``initial``)
+    initial: tuple[int, ...]  # per pool, at time 0
+    targets: tuple[tuple[int, ...], ...]  # per change time, the target of every pool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the engine needs from a scenario, as indices and numbers.
+
+    Build it with :func:`compile_plan`. Queues are numbered by skill in the order the pools
+    list them; pools, segments, intents and channels by their position in the scenario.
+    """
+
+    scenario: Scenario
+    # time
+    interval: float
+    n_intervals: int
+    horizon: float
+    warmup: float
+    end_of_day: str  # SERVE or STOP
+    # callers
+    rates: np.ndarray  # arrivals per hour, per interval
+    segment_shares: np.ndarray
+    intent_shares: np.ndarray
+    channel_shares: np.ndarray | None  # None: one voice channel, nothing drawn
+    patience: tuple[Any, ...]  # per segment: a distribution or None (never hangs up)
+    handle_time: tuple[Any, ...]  # per intent
+    secondary: tuple[Any, ...]  # per segment: SecondaryIntents or None
+    uniform_widths: dict[str, int]  # per purpose drawn per caller: uniforms per caller
+    # queues and pools
+    skills: tuple[str, ...]
+    intent_skill: tuple[int, ...]
+    pools: tuple[PoolPlan, ...]
+    first: tuple[tuple[int, ...], ...]  # per queue: pools that answer at once, in pool order
+    overflow: tuple[tuple[tuple[float, int], ...], ...]  # per queue: (after, pool) of overflow pools
+    staffing: Staffing
+    mean_handle: tuple[float, ...]  # per queue: mean handle time of its intents (announced waits)
+    # the journey beyond a plain queue
+    plain: bool  # one queue visit, service = handle time, nothing else: the engine's shortest path
+    journey: bool  # a resolution model: agents may fail, hand on, hold, handle further intents
+    ivr: IvrModel | None
+    channel_ivr: tuple[bool, ...]
+    channel_skill: tuple[int, ...]  # -1: the intent's own queue
+    redirects: tuple[Any, ...]  # per channel: (intents, Redirect, target channel) or None
+    policies: tuple[PoolPolicy, ...]
+    difficult: tuple[bool, ...]
+    research: tuple[Any, ...]  # per intent: Research or None
+    reexplain: Any  # distribution, or None (shared context, or none given)
+    redial: tuple[Any, ...]  # per segment: Redial or None
+    max_chain: int
+    warm_transfers: bool
+    triage_fraction: float
+    patience_factor: float
+    transfer_priority: bool
+    hold_hangup_rate: float  # per second on hold
+    hold_drop_rate: float
+    checkins: tuple[float, float] | None  # (every, seconds) with the check-in style
+    callback: Any  # Callback or None
+
+    def labels(self, kind: str) -> list[str]:
+        """Names of ``segments``, ``intents``, ``pools`` or ``channels``, by index."""
+        s = self.scenario
+        items = s.channel_list() if kind == "channels" else getattr(s, kind)
+        return [x.name for x in items]
+
+
+def compile_plan(s: Scenario) -> Plan:
+    """Compile a validated scenario into the engine's plan."""
+    skills = _skills(s)
+    index = {skill: k for k, skill in enumerate(skills)}
+    n = s.n_intervals
+    pools = tuple(
+        PoolPlan(p, pool.name, tuple((index[r.skill], r.after) for r in pool.skills), _frozen(s.staffing(pool)))
+        for p, pool in enumerate(s.pools)
+    )
+    first: list[list[int]] = [[] for _ in skills]
+    overflow: list[list[tuple[float, int]]] = [[] for _ in skills]
+    for p, pool in enumerate(s.pools):
+        for r in pool.skills:
+            (overflow[index[r.skill]].append((r.after, p)) if r.after > 0 else first[index[r.skill]].append(p))
+    channels = s.channel_list()
+    uses_ivr = s.ivr is not None and any(s.uses_ivr(c) for c in channels)
+    ivr = IvrModel(s, index) if uses_ivr else None
+    channel_skill = tuple(index[c.skill] if c.skill else -1 for c in channels)
+    names = [c.name for c in channels]
+    redirects = tuple(
+        (frozenset(x for x, intent in enumerate(s.intents) if intent.name in c.redirect.intents), c.redirect,
+         names.index(c.redirect.to)) if c.redirect else None
+        for c in channels
+    )
+    journey = s.resolution_model()
+    plain_start = not (ivr or any(redirects) or any(k >= 0 for k in channel_skill))
+    hold = s.holds
+    mean_handle = []
+    for k in range(len(skills)):
+        mine = [x for x in s.intents if index[x.skill] == k]
+        total = sum(x.share for x in mine)
+        mean_handle.append(sum(x.share * x.handle_time.mean for x in mine) / total if mine else 0.0)
+    return Plan(
+        scenario=s,
+        interval=s.interval_seconds,
+        n_intervals=n,
+        horizon=s.horizon_seconds,
+        warmup=s.warmup_seconds,
+        end_of_day=SERVE if s.horizon.drain else STOP,
+        rates=_frozen(s.rates_per_hour()),
+        segment_shares=_frozen(np.array([g.share for g in s.segments])),
+        intent_shares=_frozen(np.array([x.share for x in s.intents])),
+        channel_shares=_frozen(np.array([c.share for c in s.channels])) if s.channels is not None else None,
+        patience=tuple(g.patience for g in s.segments),
+        handle_time=tuple(x.handle_time for x in s.intents),
+        secondary=tuple(g.secondary_intents for g in s.segments),
+        uniform_widths=_uniform_widths(s, ivr, journey),
+        skills=tuple(skills),
+        intent_skill=tuple(index[x.skill] for x in s.intents),
+        pools=pools,
+        first=tuple(map(tuple, first)),
+        overflow=tuple(map(tuple, overflow)),
+        staffing=_interval_staffing(pools, n, s.interval_seconds),
+        mean_handle=tuple(mean_handle),
+        plain=plain_start and not journey and s.callback is None,
+        journey=journey,
+        ivr=ivr,
+        channel_ivr=tuple(ivr is not None and s.uses_ivr(c) for c in channels),
+        channel_skill=channel_skill,
+        redirects=redirects,
+        policies=tuple(pool_policies(s, index)) if journey else (),
+        difficult=tuple(g.difficult for g in s.segments),
+        research=tuple(x.research for x in s.intents),
+        reexplain=None if s.context.shared else s.context.reexplain_time,
+        redial=tuple(g.redial for g in s.segments),
+        max_chain=s.transfers.max_chain,
+        warm_transfers=s.transfers.mode == "warm",
+        triage_fraction=s.transfers.triage_fraction,
+        patience_factor=s.transfers.patience_factor,
+        transfer_priority=s.transfers.priority,
+        hold_hangup_rate=getattr(hold.hangup_per_minute, hold.style) / 60.0,
+        hold_drop_rate=hold.drop_per_minute / 60.0,
+        checkins=(hold.checkin_every_seconds, hold.checkin_seconds) if hold.style == "checkins" else None,
+        callback=s.callback,
+    )
+
+
+def resolution_width(max_chain: int) -> int:
+    """Uniforms per caller for the resolution model: 3 per agent visit, 1 per secondary intent."""
+    return 3 * (max_chain + 1) + MAX_SECONDARY
+
+
+def _uniform_widths(s: Scenario, ivr: IvrModel | None, journey: bool) -> dict[str, int]:
+    """The per-caller uniforms each purpose the scenario uses needs (in a fixed order)."""
+    widths = {}
+    if ivr is not None:
+        widths["ivr"] = ivr.width
+    if journey:
+        widths["resolution"] = resolution_width(s.transfers.max_chain)
+    if any(i.research is not None for i in s.intents):
+        widths["holds"] = HOLD_WIDTH
+    if s.callback is not None:
+        widths["callbacks"] = 1
+    return widths
+
+
+def _skills(s: Scenario) -> list[str]:
+    """Every skill (queue), in the order the pools list them."""
+    skills: list[str] = []
+    for pool in s.pools:
+        skills += [r.skill for r in pool.skills if r.skill not in skills]
+    return skills
+
+
+def _interval_staffing(pools: tuple[PoolPlan, ...], n: int, interval: float) -> Staffing:
+    """Staffing given per interval: a change (possibly to the same number) at every boundary."""
+    table = np.array([p.staffing for p in pools], dtype=np.int64).reshape(len(pools), n)
+    return Staffing(times=tuple(k * interval for k in range(1, n)),
+                    initial=tuple(int(x) for x in table[:, 0]),
+                    targets=tuple(tuple(int(x) for x in table[:, k]) for k in range(1, n)))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
