@@ -1,0 +1,77 @@
+"""Who calls and what about: caller segments, intents, redials.
+
+Retail customers hang up after about two minutes in the queue; premium customers are served
+first. Most call about their balance, some about a lost card, a few about a mortgage that
+takes half an hour. A segment says how a group of callers behaves; an intent says what a
+caller wants, which skill (queue) it needs and how long it takes.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import MAX_SECONDARY, Name, _Model
+from .distributions import Distribution
+
+
+class Redial(_Model):
+    """How a customer who hung up calls again: the same question, a new contact, later."""
+
+    after_abandon: float = Field(
+        ge=0, le=1, description="probability of calling again after hanging up (in the IVR, in queue or on hold)"
+    )
+    after_unresolved: float = Field(
+        default=0, ge=0, le=1,
+        description="probability of calling again after a contact ended unresolved or was dropped",
+    )
+    delay: Distribution = Field(description="time from the end of the contact to calling again")
+    max_contacts: int = Field(default=5, ge=1, description="a customer makes at most this many contacts")
+
+
+class SecondaryIntents(_Model):
+    """Further questions a caller brings besides the first (a complaint, a change of address)."""
+
+    probability: float = Field(ge=0, le=1, description="chance of each of up to `max` further intents")
+    max: int = Field(default=1, ge=1, le=MAX_SECONDARY)
+    time_factor: float = Field(
+        default=0.6, gt=0,
+        description="a further intent takes this share of its handle time (the caller is identified already)",
+    )
+
+
+class Segment(_Model):
+    """A group of callers with the same behaviour (e.g. 'retail', 'premium')."""
+
+    name: Name
+    share: float = Field(gt=0, le=1)
+    patience: Distribution | None = Field(
+        default=None, description="time a caller waits in queue before hanging up; none = forever"
+    )
+    redial: Redial | None = Field(default=None, description="calling again after hanging up; none = never")
+    ivr_skill: float = Field(
+        default=1, ge=0, le=1,
+        description="how well these callers use menus: chance of the right option = clarity x ivr_skill",
+    )
+    ivr_patience: Distribution | None = Field(
+        default=None, description="time a caller stays in the IVR before hanging up; none = forever"
+    )
+    difficult: bool = Field(default=False, description="'heavy' callers that agents may offload (pools[].offload)")
+    secondary_intents: SecondaryIntents | None = None
+
+
+class Research(_Model):
+    """Part of the calls about an intent need the agent to look something up, caller on hold."""
+
+    probability: float = Field(ge=0, le=1)
+    time: Distribution
+
+
+class Intent(_Model):
+    """What a caller wants (e.g. 'card_blocked'), the skill it needs and how long it takes."""
+
+    name: Name
+    share: float = Field(gt=0, le=1)
+    skill: Name
+    handle_time: Distribution
+    authority: int = Field(default=0, ge=0, description="authority level an agent needs to close it")
+    research: Research | None = Field(default=None, description="research the agent does with the caller on hold")
