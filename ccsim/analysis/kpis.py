@@ -59,6 +59,12 @@ CONTACT_KPIS = (
     "asa_seconds",
     "mean_wait_seconds",
     "service_level",
+    "sl_offered",
+    "sl_answered",
+    "sl_abandons_excluded",
+    "sl_abandons_good",
+    "answered_within",
+    "abandoned_within",
     "aht_seconds",
     "resolved",
     "unresolved",
@@ -85,21 +91,32 @@ CUSTOMER_KPIS = ("customers", "repeat_contact_rate", "fcr", "resolution_rate", "
 POOL_KPIS = ("staffed_hours", "present_hours", "busy_hours", "occupancy", "handled")
 
 
+#: Service-level definitions (``service_level_definition``) and the KPI holding each.
+SL_DEFINITIONS = {"offered": "sl_offered", "answered": "sl_answered", "abandons_excluded": "sl_abandons_excluded",
+                  "abandons_good": "sl_abandons_good"}
+
+
 def contact_kpis(
-    records: ContactRecords, scenario: Scenario, group: np.ndarray, n_groups: int, end_time: float
+    records: ContactRecords, scenario: Scenario, group: np.ndarray, n_groups: int, end_time: float,
+    thresholds: np.ndarray | float | None = None,
 ) -> dict[str, np.ndarray]:
     """Contact KPIs per group (e.g. per arrival interval); contacts with group -1 are left out.
 
     Args:
         records: the contacts of one replication.
-        scenario: for the service-level and short-abandon thresholds.
+        scenario: for the short-abandon threshold, the service-level definition and costs.
         group: the group of each contact, 0..n_groups-1, or -1 to leave it out.
         n_groups: the number of groups.
         end_time: when the simulation stopped: the wait of a caller still waiting ends there.
+        thresholds: each contact's service-level threshold T (its first queue's), or one for
+            all; default the scenario's ``service_level_seconds``.
     """
     c = records.columns()
     keep = group >= 0
     g = group[keep]
+    if thresholds is None:
+        thresholds = scenario.service_level_seconds
+    limit = thresholds[keep] if isinstance(thresholds, np.ndarray) else thresholds
     join, answer, end = c["queue_join"][keep], c["answer"][keep], c["end"][keep]
     outcome = c["outcome"][keep]
     offered = ~np.isnan(join)
@@ -127,7 +144,16 @@ def contact_kpis(
     n_offered = count(offered)
     n_answered = count(answered)
     n_ivr = count(in_ivr)
+    within = wait <= limit + 1e-9
+    n_within = count(answered & within)
+    n_abandoned_within = count(abandoned & within)
     with np.errstate(invalid="ignore", divide="ignore"):
+        levels = {
+            "sl_offered": n_within / n_offered,
+            "sl_answered": n_within / n_answered,
+            "sl_abandons_excluded": n_within / (n_offered - n_abandoned_within),
+            "sl_abandons_good": (n_within + n_abandoned_within) / n_offered,
+        }
         return {
             "arrivals": count(np.ones(len(g), bool)),
             "offered": n_offered,
@@ -139,7 +165,10 @@ def contact_kpis(
             "p_wait": count(offered & (wait > 0)) / n_offered,
             "asa_seconds": total(wait, answered) / n_answered,
             "mean_wait_seconds": total(wait, offered) / n_offered,
-            "service_level": count(answered & (wait <= scenario.service_level_seconds + 1e-9)) / n_offered,
+            "service_level": levels[SL_DEFINITIONS[scenario.service_level_definition]],
+            **levels,
+            "answered_within": n_within,
+            "abandoned_within": n_abandoned_within,
             "aht_seconds": total(c["talk"][keep], agent_ended) / count(agent_ended),
             "resolved": ended(Outcome.RESOLVED),
             "unresolved": ended(Outcome.UNRESOLVED),

@@ -35,13 +35,14 @@ def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float,
 
 
 def summarize(frame: pd.DataFrame, columns: list[str], by: list[str] | None = None,
-              confidence: float = 0.95) -> pd.DataFrame:
+              confidence: float = 0.95, sort: bool = True) -> pd.DataFrame:
     """Mean and CI of ``columns`` over replications (rows), optionally per group of ``by``.
 
-    Returns a long table: (by..., kpi, mean, ci_low, ci_high, n).
+    Returns a long table: (by..., kpi, mean, ci_low, ci_high, n); groups sorted, or in the
+    order they first appear (``sort=False``: e.g. queues in the scenario's order).
     """
     rows = []
-    groups = frame.groupby(by, observed=True, sort=True) if by else [((), frame)]
+    groups = frame.groupby(by, observed=True, sort=sort) if by else [((), frame)]
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)
         for column in columns:

@@ -26,7 +26,14 @@ from .kpis import chain_counts, contact_kpis, customer_kpis, pool_time
 Columns = dict[str, np.ndarray]
 
 #: The tables of a replication, besides its KPIs and contacts.
-TABLES = ("intervals", "pools", "pool_intervals", "chains")
+TABLES = ("intervals", "pools", "pool_intervals", "chains", "queues", "queue_intervals", "segments")
+
+#: The KPIs kept per queue and per segment (each queue's service level at its own threshold).
+GROUP_KPIS = ("arrivals", "offered", "answered", "abandoned", "answered_within", "abandoned_within", "abandon_rate",
+              "service_level", "asa_seconds", "mean_wait_seconds")
+#: The counts kept per queue and interval.
+QUEUE_INTERVAL_KPIS = ("offered", "answered", "abandoned", "answered_within", "abandoned_within", "service_level",
+                       "asa_seconds", "abandon_rate")
 
 
 @dataclass
@@ -58,18 +65,35 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
                        elapsed: float = 0.0) -> Replication:
     """The tables of one replication from a model that has run (its records, work and presence)."""
     rec = model.records
+    plan = model.plan
     arrival = np.frombuffer(rec.arrival, dtype=float)
     n_int = s.n_intervals
-    end_time = model.env.now
+    # Callers still waiting when the run ends waited until then, and at least to the horizon
+    # (a drained run ends at its last event, which may come earlier when nobody answers).
+    end_time = max(model.env.now, s.horizon_seconds)
     warm = s.warmup_seconds
     n_pools = len(s.pools)
+    queue = np.frombuffer(rec.queue, dtype=np.int16).astype(np.int64)
+    n_queues = len(plan.skills)
+    thresholds = np.asarray(plan.sl_seconds, dtype=float)[np.maximum(queue, 0)]
+
+    def kpis(group: np.ndarray, n_groups: int, keys=None) -> dict[str, np.ndarray]:
+        values = contact_kpis(rec, s, group, n_groups, end_time, thresholds)
+        return values if keys is None else {k: values[k] for k in keys}
 
     # Contact KPIs: the whole replication (after warm-up) and each arrival interval.
-    after_warmup = np.where(arrival >= warm, 0, -1)
-    overall = {k: float(v[0]) for k, v in contact_kpis(rec, s, after_warmup, 1, end_time).items()}
+    counted = arrival >= warm
+    overall = {k: float(v[0]) for k, v in kpis(np.where(counted, 0, -1), 1).items()}
     overall.update(customer_kpis(rec, warm))
     interval_of = np.minimum((arrival // s.interval_seconds).astype(np.int64), n_int - 1)
-    per_interval = contact_kpis(rec, s, interval_of, n_int, end_time)
+    per_interval = kpis(interval_of, n_int)
+    # Per queue (the first joined), per queue and interval, per segment: after the warm-up.
+    in_queue = counted & (queue >= 0)
+    per_queue = kpis(np.where(in_queue, queue, -1), n_queues, GROUP_KPIS)
+    per_queue_interval = kpis(np.where(queue >= 0, queue * n_int + interval_of, -1), n_queues * n_int,
+                              QUEUE_INTERVAL_KPIS)
+    segment = np.frombuffer(rec.segment, dtype=np.int16).astype(np.int64)
+    per_segment = kpis(np.where(counted, segment, -1), len(s.segments), GROUP_KPIS)
 
     # Agent time: cumulative busy/present seconds at every boundary and at the warm-up's end.
     edges = np.arange(n_int + 1) * s.interval_seconds
@@ -104,6 +128,10 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
     counts = chain_counts(rec, arrival >= warm, s.transfers.max_chain)
     tables["chains"] = {"transfers": np.arange(s.transfers.max_chain + 1), "contacts": counts,
                         "share": counts / counts.sum() if counts.sum() else np.full(len(counts), np.nan)}
+    tables["queues"] = {"queue": np.arange(n_queues), "sl_seconds": np.asarray(plan.sl_seconds, float), **per_queue}
+    tables["queue_intervals"] = {"queue": np.repeat(np.arange(n_queues), n_int),
+                                 "interval": np.tile(np.arange(n_int), n_queues), **per_queue_interval}
+    tables["segments"] = {"segment": np.arange(len(s.segments)), **per_segment}
     contacts = contacts_frame(rec, s, replication) if keep_contacts else None
     return Replication(replication, overall, tables, contacts, elapsed, len(rec))
 
@@ -114,7 +142,9 @@ def frames(s: Scenario, reps: Sequence[Replication], names: Sequence[str] = TABL
     Pools get their names and intervals their clock labels (``start``).
     """
     out = {}
-    pools = np.array([p.name for p in s.pools], dtype=object)
+    labels_of = {"pool": np.array([p.name for p in s.pools], dtype=object),
+             "queue": np.array(s.queue_names(), dtype=object),
+             "segment": np.array([g.name for g in s.segments], dtype=object)}
     labels = np.array(s.interval_labels(), dtype=object)
     for name in names:
         parts = [r.tables[name] for r in reps]
@@ -122,8 +152,9 @@ def frames(s: Scenario, reps: Sequence[Replication], names: Sequence[str] = TABL
         data: dict[str, Any] = {"replication": np.repeat([r.replication for r in reps], sizes)}
         for column in parts[0] if parts else ():
             data[column] = np.concatenate([p[column] for p in parts])
-        if "pool" in data:
-            data["pool"] = pools[data["pool"]]
+        for key, values in labels_of.items():
+            if key in data:
+                data[key] = values[data[key]]
         if "interval" in data:
             position = list(data).index("interval") + 1
             items = list(data.items())
@@ -149,6 +180,7 @@ def contacts_frame(records: ContactRecords, scenario, replication: int) -> pd.Da
     frame["intent"] = pd.Categorical.from_codes(cols["intent"], [i.name for i in scenario.intents])
     frame["channel"] = pd.Categorical.from_codes(cols["channel"], [c.name for c in scenario.channel_list()])
     frame["pool"] = pd.Categorical.from_codes(cols["pool"], [p.name for p in scenario.pools])
+    frame["queue"] = pd.Categorical.from_codes(cols["queue"], scenario.queue_names())
     frame["outcome"] = pd.Categorical.from_codes(cols["outcome"], [o.name.lower() for o in Outcome])
     frame["wait"] = np.where(np.isnan(cols["answer"]), cols["end"], cols["answer"]) - cols["queue_join"]
     return frame

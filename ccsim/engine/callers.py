@@ -46,19 +46,17 @@ def draw_callers(plan: Plan, streams: Streams) -> Callers:
     """Draw every caller of a replication up front, each quantity from its own stream."""
     times = poisson_arrival_times(plan.rates, plan.interval, streams["arrivals"])
     n = len(times)
+    interval = np.minimum((times // plan.interval).astype(np.int64), plan.n_intervals - 1)
     segment = pick(plan.segment_shares, streams["segments"].random(n))
-    intent = pick(plan.intent_shares, streams["intents"].random(n))
-    patience = np.full(n, np.inf)
-    u = streams["patience"].random(n)
-    for g, spec in enumerate(plan.patience):
-        if spec is not None:
-            mask = segment == g
-            patience[mask] = spec.ppf(u[mask])
-    handle = np.empty(n)
-    u = streams["handle_times"].random(n)
-    for k, spec in enumerate(plan.handle_time):
-        mask = intent == k
-        handle[mask] = spec.ppf(u[mask])
+    u = streams["intents"].random(n)
+    if plan.intent_shares_by_interval is None:
+        intent = pick(plan.intent_shares, u)
+    else:  # shares by interval: each caller picks with the shares of the interval they call in
+        cumulative = np.cumsum(plan.intent_shares_by_interval, axis=0).T  # intervals x intents
+        cumulative[:, -1] = 1.0
+        intent = (cumulative[interval] <= u[:, None]).sum(axis=1).astype(np.int16)
+    patience = draw_patience(plan, segment, intent, interval, streams["patience"].random(n))
+    handle = draw_handle_time(plan, intent, interval, streams["handle_times"].random(n))
     channel = None
     uniforms: dict[str, np.ndarray] = {}
     if plan.channel_shares is not None:
@@ -69,6 +67,37 @@ def draw_callers(plan: Plan, streams: Streams) -> Callers:
         uniforms[name] = streams[name].random((n, width))
     secondary = _draw_secondary(plan, segment, intent, streams) if any(plan.secondary) else {}
     return Callers(times, segment, intent, patience, handle, channel, secondary, uniforms)
+
+
+def draw_patience(plan: Plan, segment: np.ndarray, intent: np.ndarray, interval: np.ndarray,
+                  u: np.ndarray) -> np.ndarray:
+    """Patience in queue (inf: never hangs up): the intent's own, else the segment's, times its
+    factor in the interval of arrival."""
+    patience = np.full(len(u), np.inf)
+    for g, spec in enumerate(plan.patience):
+        if spec is not None:
+            mask = segment == g
+            patience[mask] = spec.ppf(u[mask])
+            if plan.patience_factor is not None:
+                patience[mask] *= plan.patience_factor[g, interval[mask]]
+    for x, spec in enumerate(plan.intent_patience):
+        if spec is not None:
+            mask = intent == x
+            patience[mask] = spec.ppf(u[mask])
+            if plan.intent_patience_factor is not None:
+                patience[mask] *= plan.intent_patience_factor[x, interval[mask]]
+    return patience
+
+
+def draw_handle_time(plan: Plan, intent: np.ndarray, interval: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Handle time by intent, times its factor in the interval of arrival."""
+    handle = np.empty(len(u))
+    for k, spec in enumerate(plan.handle_time):
+        mask = intent == k
+        handle[mask] = spec.ppf(u[mask])
+    if plan.handle_factor is not None:
+        handle *= plan.handle_factor[intent, interval]
+    return handle
 
 
 def _draw_secondary(plan: Plan, segment: np.ndarray, intent: np.ndarray, streams: Streams):

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .callers import draw_handle_time, draw_patience
 from .ivr import CONTAINED, HUNG_UP
 from .queues import ARRIVING, DONE, EPS, SERVING, WAITING
 from .records import Outcome
@@ -67,7 +70,7 @@ class Journey:
         self._plain = plan.plain
         self._journey = plan.journey
         self._max_chain, self._warm_mode = plan.max_chain, plan.warm_transfers
-        self._patience_factor, self._transfer_priority = plan.patience_factor, plan.transfer_priority
+        self._patience_factor, self._transfer_priority = plan.transfer_patience_factor, plan.transfer_priority
         self._reexplain = plan.reexplain
         self._callback = plan.callback
         self._mean_handle = plan.mean_handle
@@ -169,6 +172,7 @@ class Journey:
         rec.queues[i] = visit
         if visit == 1:
             rec.queue_join[i] = now
+            rec.queue[i] = k
         self._at[i] = k
         self._joined[i] = now
         for pool in self._first[k]:
@@ -352,9 +356,11 @@ class Journey:
         streams = self._streams
         plan = self.plan
         segment, intent = rec.segment[i], rec.intent[i]
-        spec = plan.patience[segment]
-        patience = float(spec.ppf(streams["patience"].random())) if spec is not None else math.inf
-        handle = float(plan.handle_time[intent].ppf(streams["handle_times"].random()))
+        interval = np.array([min(int(self.env._now // plan.interval), plan.n_intervals - 1)])
+        patience = float(draw_patience(plan, np.array([segment]), np.array([intent]), interval,
+                                       np.array([streams["patience"].random()]))[0])
+        handle = float(draw_handle_time(plan, np.array([intent]), interval,
+                                        np.array([streams["handle_times"].random()]))[0])
         j = rec.add_contact(customer=rec.customer[i], attempt=rec.attempt[i] + 1, channel=channel,
                             arrival=self.env._now, segment=segment, intent=intent, secondary=rec.secondary[i],
                             patience=patience, handle_time=handle)

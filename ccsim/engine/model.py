@@ -119,6 +119,8 @@ class Model:
         (:meth:`Journey.finish`) leaves both to this one vectorized pass after the run.
         """
         c = self.records.columns()
+        joined = ~np.isnan(c["queue_join"]) & (c["queue"] < 0)  # the plain path leaves it to this pass
+        c["queue"][joined] = np.asarray(self.plan.intent_skill, dtype=np.int16)[c["intent"][joined]]
         done = np.flatnonzero(c["outcome"] == _RESOLVED)
         done = done[np.argsort(c["end"][done], kind="stable")]  # in the order they finished
         c["talk"][done] = c["end"][done] - c["answer"][done]

@@ -65,10 +65,15 @@ class Plan:
     # callers
     rates: np.ndarray  # arrivals per hour, per interval
     segment_shares: np.ndarray
-    intent_shares: np.ndarray
+    intent_shares: np.ndarray  # over the day (by volume)
+    intent_shares_by_interval: np.ndarray | None  # intents x intervals, when they vary; None: constant
     channel_shares: np.ndarray | None  # None: one voice channel, nothing drawn
     patience: tuple[Any, ...]  # per segment: a distribution or None (never hangs up)
+    intent_patience: tuple[Any, ...]  # per intent: a distribution replacing the segment's, or None
+    patience_factor: np.ndarray | None  # segments x intervals, or None (all 1)
+    intent_patience_factor: np.ndarray | None  # intents x intervals, or None (all 1)
     handle_time: tuple[Any, ...]  # per intent
+    handle_factor: np.ndarray | None  # intents x intervals, or None (all 1)
     secondary: tuple[Any, ...]  # per segment: SecondaryIntents or None
     uniform_widths: dict[str, int]  # per purpose drawn per caller: uniforms per caller
     # queues and pools
@@ -79,6 +84,7 @@ class Plan:
     overflow: tuple[tuple[tuple[float, int], ...], ...]  # per queue: (after, pool) of overflow pools
     staffing: Staffing
     mean_handle: tuple[float, ...]  # per queue: mean handle time of its intents (announced waits)
+    sl_seconds: tuple[float, ...]  # per queue: its service-level threshold
     # the journey beyond a plain queue
     plain: bool  # one queue visit, service = handle time, nothing else: the engine's shortest path
     journey: bool  # a resolution model: agents may fail, hand on, hold, handle further intents
@@ -94,7 +100,7 @@ class Plan:
     max_chain: int
     warm_transfers: bool
     triage_fraction: float
-    patience_factor: float
+    transfer_patience_factor: float
     transfer_priority: bool
     hold_hangup_rate: float  # per second on hold
     hold_drop_rate: float
@@ -110,7 +116,7 @@ class Plan:
 
 def compile_plan(s: Scenario) -> Plan:
     """Compile a validated scenario into the engine's plan."""
-    skills = _skills(s)
+    skills = s.queue_names()
     index = {skill: k for k, skill in enumerate(skills)}
     n = s.n_intervals
     pools = tuple(
@@ -135,11 +141,13 @@ def compile_plan(s: Scenario) -> Plan:
     journey = s.resolution_model()
     plain_start = not (ivr or any(redirects) or any(k >= 0 for k in channel_skill))
     hold = s.holds
+    volume = _day_shares(s)
     mean_handle = []
     for k in range(len(skills)):
-        mine = [x for x in s.intents if index[x.skill] == k]
-        total = sum(x.share for x in mine)
-        mean_handle.append(sum(x.share * x.handle_time.mean for x in mine) / total if mine else 0.0)
+        mine = [(volume[j], x) for j, x in enumerate(s.intents) if index[x.skill] == k]
+        total = sum(v for v, _ in mine)
+        mean_handle.append(sum(v * x.handle_time.mean for v, x in mine) / total if total > 0 else 0.0)
+    varying = s.arrivals.rate_per_hour is None or any(isinstance(x.share, list) for x in s.intents)
     return Plan(
         scenario=s,
         interval=s.interval_seconds,
@@ -149,10 +157,15 @@ def compile_plan(s: Scenario) -> Plan:
         end_of_day=SERVE if s.horizon.drain else STOP,
         rates=_frozen(s.rates_per_hour()),
         segment_shares=_frozen(np.array([g.share for g in s.segments])),
-        intent_shares=_frozen(np.array([x.share for x in s.intents])),
+        intent_shares=_frozen(volume),
+        intent_shares_by_interval=_frozen(s.intent_shares()) if varying else None,
         channel_shares=_frozen(np.array([c.share for c in s.channels])) if s.channels is not None else None,
         patience=tuple(g.patience for g in s.segments),
+        intent_patience=tuple(x.patience for x in s.intents),
+        patience_factor=_factors(s, s.segments, "patience_factor"),
+        intent_patience_factor=_factors(s, s.intents, "patience_factor"),
         handle_time=tuple(x.handle_time for x in s.intents),
+        handle_factor=_factors(s, s.intents, "handle_time_factor"),
         secondary=tuple(g.secondary_intents for g in s.segments),
         uniform_widths=_uniform_widths(s, ivr, journey),
         skills=tuple(skills),
@@ -162,6 +175,7 @@ def compile_plan(s: Scenario) -> Plan:
         overflow=tuple(map(tuple, overflow)),
         staffing=_interval_staffing(pools, n, s.interval_seconds),
         mean_handle=tuple(mean_handle),
+        sl_seconds=tuple(s.service_level_seconds_of(k) for k in skills),
         plain=plain_start and not journey and s.callback is None,
         journey=journey,
         ivr=ivr,
@@ -176,7 +190,7 @@ def compile_plan(s: Scenario) -> Plan:
         max_chain=s.transfers.max_chain,
         warm_transfers=s.transfers.mode == "warm",
         triage_fraction=s.transfers.triage_fraction,
-        patience_factor=s.transfers.patience_factor,
+        transfer_patience_factor=s.transfers.patience_factor,
         transfer_priority=s.transfers.priority,
         hold_hangup_rate=getattr(hold.hangup_per_minute, hold.style) / 60.0,
         hold_drop_rate=hold.drop_per_minute / 60.0,
@@ -204,20 +218,30 @@ def _uniform_widths(s: Scenario, ivr: IvrModel | None, journey: bool) -> dict[st
     return widths
 
 
-def _skills(s: Scenario) -> list[str]:
-    """Every skill (queue), in the order the pools list them."""
-    skills: list[str] = []
-    for pool in s.pools:
-        skills += [r.skill for r in pool.skills if r.skill not in skills]
-    return skills
-
-
 def _interval_staffing(pools: tuple[PoolPlan, ...], n: int, interval: float) -> Staffing:
     """Staffing given per interval: a change (possibly to the same number) at every boundary."""
     table = np.array([p.staffing for p in pools], dtype=np.int64).reshape(len(pools), n)
     return Staffing(times=tuple(k * interval for k in range(1, n)),
                     initial=tuple(int(x) for x in table[:, 0]),
                     targets=tuple(tuple(int(x) for x in table[:, k]) for k in range(1, n)))
+
+
+def _day_shares(s: Scenario) -> np.ndarray:
+    """Each intent's share of the day's arrivals (the given shares when they are constant)."""
+    if s.arrivals.rate_per_hour is not None and not any(isinstance(x.share, list) for x in s.intents):
+        return np.array([x.share for x in s.intents], dtype=float)
+    volume = s.intent_rates().sum(axis=1)
+    return volume / volume.sum() if volume.sum() > 0 else np.full(len(volume), 1.0 / len(volume))
+
+
+def _factors(s: Scenario, items, key: str) -> np.ndarray | None:
+    """Per-interval factors (items x intervals) when any item gives them; None: all 1."""
+    if all(getattr(x, key) is None for x in items):
+        return None
+    n = s.n_intervals
+    rows = [np.full(n, 1.0) if getattr(x, key) is None else np.broadcast_to(np.asarray(getattr(x, key), float), (n,))
+            for x in items]
+    return _frozen(np.array(rows))
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

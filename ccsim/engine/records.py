@@ -49,6 +49,7 @@ CONTACT_COLUMNS = {
     "handle_time": "d",
     "ivr_levels": "b",  # menus heard, replays included
     "misrouted": "b",  # the IVR sent it to a queue not meant for its intent
+    "queue": "h",  # the first queue joined (-1: none)
     "queue_join": "d",  # first queue
     "answer": "d",  # first answer
     "queues": "b",  # queues joined
@@ -64,7 +65,7 @@ CONTACT_COLUMNS = {
 }
 
 # The value of a column for a contact whose journey has not started.
-_START = {"channel": 0, "secondary": 0, "ivr_levels": 0, "misrouted": 0, "queue_join": NAN, "answer": NAN,
+_START = {"channel": 0, "secondary": 0, "ivr_levels": 0, "misrouted": 0, "queue": -1, "queue_join": NAN, "answer": NAN,
           "queues": 0, "transfers": 0, "callback": 0, "holds": 0, "talk": 0.0, "lost_intents": 0, "end": NAN,
           "pool": -1, "agent": -1, "outcome": int(Outcome.IN_SYSTEM)}
 

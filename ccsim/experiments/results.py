@@ -20,7 +20,7 @@ import pandas as pd
 from ..analysis.formats import RATES, format_kpi, json_float  # noqa: F401  (re-exported)
 from ..analysis.kpis import CONTACT_KPIS, CUSTOMER_KPIS
 from ..analysis.stats import summarize
-from ..analysis.tables import frames
+from ..analysis.tables import GROUP_KPIS, TABLES, frames
 from ..spec.loading import load_scenario
 from ..spec.scenario import Scenario
 from .store import (
@@ -48,8 +48,8 @@ POOL_SUMMARY_KPIS = ("occupancy", "staffed_hours", "busy_hours", "handled")
 INTERVAL_SUMMARY_KPIS = ("arrivals", "offered", "abandon_rate", "asa_seconds", "service_level", "staffed")
 
 #: Files a run writes into its output folder (``write`` refuses to overwrite them unasked).
-RUN_FILES = ("manifest.json", "scenario.yaml", "summary.json", "kpis.parquet", "intervals.parquet", "pools.parquet",
-             "pool_intervals.parquet", "chains.parquet", "contacts.parquet")
+RUN_FILES = ("manifest.json", "scenario.yaml", "summary.json", "kpis.parquet",
+             *(f"{name}.parquet" for name in TABLES), "contacts.parquet")
 
 
 @dataclass
@@ -65,8 +65,11 @@ class RunResult:
     pool_intervals: pd.DataFrame
     chains: pd.DataFrame
     contacts: pd.DataFrame | None
-    simulated_contacts: int
-    simulation_seconds: float
+    queues: pd.DataFrame | None = None  # per replication x queue (the first queue joined)
+    queue_intervals: pd.DataFrame | None = None  # per replication x queue x interval
+    segments: pd.DataFrame | None = None  # per replication x segment
+    simulated_contacts: int = 0
+    simulation_seconds: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -111,6 +114,18 @@ class RunResult:
         """Mean and 95% CI of the main KPIs per interval (rows: interval × KPI)."""
         return summarize(self.intervals, list(INTERVAL_SUMMARY_KPIS), by=["interval", "start"])
 
+    def queue_summary(self) -> pd.DataFrame:
+        """Mean and 95% CI of each queue's KPIs (service level at the queue's own threshold)."""
+        if self.queues is None:
+            return pd.DataFrame(columns=["queue", "kpi", "mean", "ci_low", "ci_high", "n"])
+        return summarize(self.queues, list(GROUP_KPIS), by=["queue"], sort=False)
+
+    def segment_summary(self) -> pd.DataFrame:
+        """Mean and 95% CI of each caller segment's KPIs."""
+        if self.segments is None:
+            return pd.DataFrame(columns=["segment", "kpi", "mean", "ci_low", "ci_high", "n"])
+        return summarize(self.segments, list(GROUP_KPIS), by=["segment"], sort=False)
+
     def chain_summary(self) -> pd.DataFrame:
         """Answered contacts by transfer-chain length: share (mean and 95% CI) per length."""
         return summarize(self.chains, ["share", "contacts"], by=["transfers"])
@@ -125,12 +140,23 @@ class RunResult:
         chains: dict[str, dict[str, Any]] = {}
         for row in self.chain_summary().itertuples(index=False):
             chains.setdefault(str(row.transfers), {})[row.kpi] = _triple(row)
+        queues: dict[str, dict[str, Any]] = {}
+        for row in self.queue_summary().itertuples(index=False):
+            queues.setdefault(row.queue, {})[row.kpi] = _triple(row)
+        for name, settings in queues.items():
+            settings["sl_seconds"] = self.scenario.service_level_seconds_of(name)
+        segments: dict[str, dict[str, Any]] = {}
+        for row in self.segment_summary().itertuples(index=False):
+            segments.setdefault(row.segment, {})[row.kpi] = _triple(row)
         return {
             "scenario": self.scenario.name,
             "replications": self.replications,
             "seed": self.seed,
+            "service_level_definition": self.scenario.service_level_definition,
             "kpis": kpis,
             "pools": pools,
+            "queues": queues,
+            "segments": segments,
             "transfer_chains": chains,
         }
 
@@ -158,8 +184,7 @@ class RunResult:
         atomic_write_text(folder / "scenario.yaml", self.scenario.to_yaml())
         atomic_write_text(folder / "summary.json",
                           json.dumps({**self.meta, **self.to_json_dict()}, indent=2, default=_json_default))
-        tables = {"kpis": self.kpis, "intervals": self.intervals, "pools": self.pools,
-                  "pool_intervals": self.pool_intervals, "chains": self.chains}
+        tables = {"kpis": self.kpis, **{name: getattr(self, name) for name in TABLES if getattr(self, name) is not None}}
         if self.contacts is not None:
             tables["contacts"] = self.contacts
         for name, frame in tables.items():
@@ -177,7 +202,7 @@ class RunResult:
         manifest = read_manifest(folder)
         scenario = load_scenario(folder / "scenario.yaml")
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
-                  for name in ("kpis", "intervals", "pools", "pool_intervals", "chains")}
+                  for name in ("kpis", *TABLES) if (folder / f"{name}.parquet").exists()}
         contacts = pd.read_parquet(folder / "contacts.parquet") if (folder / "contacts.parquet").exists() else None
         meta = {k: manifest[k] for k in ("ccsim_version", "scenario", "seed", "replications", "started", "finished")
                 if k in manifest}

@@ -73,6 +73,23 @@ def write_report(folder: str | Path, kpi: str | None = None, target: float | Non
 # -------------------------------------------------------------------------------------------------
 
 
+def _group_table(summary: pd.DataFrame, key: str, thresholds: dict[str, float] | None = None) -> pd.DataFrame:
+    """One row per queue or segment: volumes, and service KPIs with their 95% CIs."""
+    rows = []
+    wide = summary.set_index([key, "kpi"])
+    for name in dict.fromkeys(summary[key]):
+        row: dict[str, str] = {key: str(name)}
+        if thresholds:
+            row["T"] = f"{thresholds[name]:g} s"
+        for kpi in ("offered", "answered", "abandon_rate", "service_level", "asa_seconds"):
+            values = wide.loc[(name, kpi)]
+            row[kpi] = format_kpi(kpi, values["mean"])
+            if kpi not in ("offered", "answered"):
+                row[f"{kpi} 95% CI"] = _ci(kpi, values.ci_low, values.ci_high)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _run(result: RunResult, target: float | None):
     s = result.scenario
     name = s.name
@@ -93,8 +110,14 @@ def _run(result: RunResult, target: float | None):
                           "95% CI": _ci("occupancy", occ.ci_low, occ.ci_high),
                           "staffed hours": f"{part.loc['staffed_hours', 'mean']:,.1f}",
                           "handled": f"{part.loc['handled', 'mean']:,.1f}"})
-    tables = [(f"KPIs over {n} replications (after {s.horizon.warmup_minutes:g} min warm-up)", kpi_table),
-              ("Pools", pd.DataFrame(pool_rows))]
+    tables = [(f"KPIs over {n} replications (after {s.horizon.warmup_minutes:g} min warm-up)", kpi_table)]
+    if len(s.queue_names()) > 1:
+        tables.append(("Queues (by the first queue joined; service level at each queue's own threshold)",
+                       _group_table(result.queue_summary(), "queue",
+                                    {q: s.service_level_seconds_of(q) for q in s.queue_names()})))
+    if len(s.segments) > 1:
+        tables.append(("Caller segments", _group_table(result.segment_summary(), "segment")))
+    tables.append(("Pools", pd.DataFrame(pool_rows)))
     figures = [
         Plot("arrivals_vs_staffing", "Arrivals and staffing by interval",
              "Bars: contacts arriving in each interval (mean over replications, 95% CI); line: agents staffed.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import MAX_SECONDARY, Name, _Model
+from .base import MAX_SECONDARY, Name, PerIntervalRate, _Model
 from .distributions import Distribution
 
 
@@ -57,6 +57,9 @@ class Segment(_Model):
     )
     difficult: bool = Field(default=False, description="'heavy' callers that agents may offload (pools[].offload)")
     secondary_intents: SecondaryIntents | None = None
+    patience_factor: PerIntervalRate | None = Field(
+        default=None, description="patience multiplied by this in each interval (of arrival); one number or a list"
+    )
 
 
 class Research(_Model):
@@ -70,8 +73,22 @@ class Intent(_Model):
     """What a caller wants (e.g. 'card_blocked'), the skill it needs and how long it takes."""
 
     name: Name
-    share: float = Field(gt=0, le=1)
+    share: PerIntervalRate | None = Field(
+        default=None, description="share of the center's arrivals; a list: one share per interval"
+    )
+    rate_per_hour: PerIntervalRate | None = Field(
+        default=None, description="this intent's own arrivals per hour (instead of a share); a list: per interval"
+    )
     skill: Name
     handle_time: Distribution
+    handle_time_factor: PerIntervalRate | None = Field(
+        default=None, description="handle time multiplied by this in each interval (of arrival)"
+    )
+    patience: Distribution | None = Field(
+        default=None, description="these callers' patience in queue, instead of their segment's"
+    )
+    patience_factor: PerIntervalRate | None = Field(
+        default=None, description="this intent's patience multiplied by this in each interval (of arrival)"
+    )
     authority: int = Field(default=0, ge=0, description="authority level an agent needs to close it")
     research: Research | None = Field(default=None, description="research the agent does with the caller on hold")

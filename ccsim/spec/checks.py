@@ -46,8 +46,16 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
     check_length("arrivals.rate_per_hour", s.arrivals.rate_per_hour)
     for key in ("segments", "intents", "pools"):
         problems += _duplicate_names(key, getattr(s, key))
-    for key in ("segments", "intents"):
-        problems += _shares_sum(key, getattr(s, key))
+    problems += _shares_sum("segments", s.segments)
+    for i, g in enumerate(s.segments):
+        check_length(f"segments[{i}].patience_factor", g.patience_factor)
+    for i, x in enumerate(s.intents):
+        for key in ("share", "rate_per_hour", "handle_time_factor", "patience_factor"):
+            check_length(f"intents[{i}].{key}", getattr(x, key))
+    volume_problems = _intent_volumes(s)
+    problems += volume_problems
+    if not volume_problems and not any(p.startswith("intents[") for p, _ in problems):
+        problems += _interval_shares(s)
     served = {route.skill for pool in s.pools for route in pool.skills}
     for i, intent in enumerate(s.intents):
         if intent.skill not in served:
@@ -64,6 +72,59 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
             if skill in skills[:j]:
                 problems.append((f"pools[{i}].skills[{j}]", f"skill '{skill}' is listed twice"))
     problems += _journey_checks(s, served)
+    problems += _queue_settings(s, served)
+    return problems
+
+
+def _intent_volumes(s: Scenario) -> list[tuple[str, str]]:
+    """Arrivals come as the center's rate split by shares, or as each intent's own rate: not both."""
+    problems = []
+    if s.arrivals.rate_per_hour is not None:
+        for i, x in enumerate(s.intents):
+            if x.rate_per_hour is not None:
+                problems.append((f"intents[{i}].rate_per_hour", "give each intent a share of arrivals.rate_per_hour, "
+                                 "or remove arrivals.rate_per_hour and give every intent its own rate_per_hour"))
+            elif x.share is None:
+                problems.append((f"intents[{i}].share", "is required (the intent's share of arrivals.rate_per_hour)"))
+            elif not isinstance(x.share, list) and not 0 < x.share <= 1:
+                problems.append((f"intents[{i}].share", f"must be > 0 and <= 1, got {x.share:g}"))
+    else:
+        for i, x in enumerate(s.intents):
+            if x.share is not None:
+                problems.append((f"intents[{i}].share", "there is no arrivals.rate_per_hour to take a share of: "
+                                 "give this intent its own rate_per_hour instead"))
+            elif x.rate_per_hour is None:
+                problems.append((f"intents[{i}].rate_per_hour", "is required when arrivals.rate_per_hour is not "
+                                 "given (or give arrivals.rate_per_hour and a share per intent)"))
+    return problems
+
+
+def _interval_shares(s: Scenario) -> list[tuple[str, str]]:
+    """The intents' shares sum to 1: overall, or in every interval when some vary by interval."""
+    if s.arrivals.rate_per_hour is None:
+        return []
+    if not any(isinstance(x.share, list) for x in s.intents):
+        return _shares_sum("intents", s.intents)
+    total = s.intent_shares().sum(axis=0)
+    bad = [k for k in range(s.n_intervals) if abs(total[k] - 1.0) > 1e-6]
+    if not bad:
+        return []
+    labels = s.interval_labels()
+    shown = ", ".join(f"{labels[k]} ({total[k]:g})" for k in bad[:5]) + (" ..." if len(bad) > 5 else "")
+    return [("intents", f"shares must sum to 1 in every interval; they do not at {shown}")]
+
+
+def _queue_settings(s: Scenario, served: set[str]) -> list[tuple[str, str]]:
+    """Each queue's settings name a queue that exists, once."""
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    for i, q in enumerate(s.queues or ()):
+        if q.skill not in served:
+            problems.append((f"queues[{i}].skill", f"'{q.skill}' is not served by any pool "
+                             f"(pools serve: {', '.join(sorted(served))})"))
+        elif q.skill in seen:
+            problems.append((f"queues[{i}].skill", f"'{q.skill}' already has settings in queues[{seen[q.skill]}]"))
+        seen.setdefault(q.skill, i)
     return problems
 
 

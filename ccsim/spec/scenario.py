@@ -23,7 +23,7 @@ CLI) reads it and never changes it. The model of a replication is assembled from
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import yaml
@@ -75,7 +75,25 @@ class Horizon(_Model):
 
 
 class Arrivals(_Model):
-    rate_per_hour: PerIntervalRate
+    """The center's arrivals per hour; omit when every intent gives its own ``rate_per_hour``."""
+
+    rate_per_hour: PerIntervalRate | None = None
+
+
+class ServiceLevelGoal(_Model):
+    """A queue's service-level goal: ``target`` of its contacts answered within ``seconds``."""
+
+    seconds: float = Field(ge=0, description="the threshold T of 'answered within T seconds'")
+    target: float | None = Field(default=None, gt=0, le=1, description="the goal, e.g. 0.8; used by ccsim staff")
+
+
+class QueueSettings(_Model):
+    """Settings of one queue (skill): its own service-level goal, and more to come."""
+
+    skill: Name
+    service_level: ServiceLevelGoal | None = Field(
+        default=None, description="this queue's threshold and goal; default: service_level_seconds"
+    )
 
 
 class Scenario(_Model):
@@ -85,8 +103,13 @@ class Scenario(_Model):
     seed: int = Field(default=0, ge=0)
     horizon: Horizon
     service_level_seconds: float = Field(default=20, ge=0)
+    service_level_definition: Literal["offered", "answered", "abandons_excluded", "abandons_good"] = Field(
+        default="offered",
+        description="what service_level reports: answered within T over offered (default), over answered, "
+                    "over offered minus abandons within T, or with abandons within T counted as good",
+    )
     short_abandon_seconds: float = Field(default=0, ge=0)
-    arrivals: Arrivals
+    arrivals: Arrivals = Arrivals()
     segments: list[Segment] = Field(min_length=1)
     intents: list[Intent] = Field(min_length=1)
     pools: list[Pool] = Field(min_length=1)
@@ -96,6 +119,7 @@ class Scenario(_Model):
     context: Context = Context()
     holds: Holds = Holds()
     callback: Callback | None = None
+    queues: list[QueueSettings] | None = Field(default=None, description="per-queue settings (service-level goals)")
     telephony_cost_per_minute: float = Field(default=0, ge=0, description="per minute a contact is in the center")
 
     # Derived quantities the engine and the KPIs share.
@@ -116,8 +140,46 @@ class Scenario(_Model):
         return round(self.horizon_seconds / self.interval_seconds)
 
     def rates_per_hour(self) -> np.ndarray:
-        """Arrival rate in each interval."""
-        return _expand(self.arrivals.rate_per_hour, self.n_intervals, float)
+        """The center's arrival rate in each interval (the sum of the intents' own rates, if they give them)."""
+        if self.arrivals.rate_per_hour is not None:
+            return _expand(self.arrivals.rate_per_hour, self.n_intervals, float)
+        return self.intent_rates().sum(axis=0)
+
+    def intent_rates(self) -> np.ndarray:
+        """Arrivals per hour of each intent in each interval (intents x intervals)."""
+        n = self.n_intervals
+        if self.arrivals.rate_per_hour is not None:
+            return self.intent_shares() * _expand(self.arrivals.rate_per_hour, n, float)
+        return np.array([_expand(x.rate_per_hour or 0.0, n, float) for x in self.intents]).reshape(-1, n)
+
+    def intent_shares(self) -> np.ndarray:
+        """Each intent's share of the arrivals in each interval (intents x intervals).
+
+        With the intents' own rates, an interval without arrivals gets equal shares (nothing
+        is drawn from them).
+        """
+        n = self.n_intervals
+        if self.arrivals.rate_per_hour is not None:
+            return np.array([_expand(x.share, n, float) for x in self.intents]).reshape(-1, n)
+        rates = self.intent_rates()
+        total = rates.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, rates / np.where(total > 0, total, 1), 1.0 / len(self.intents))
+
+    def queue_names(self) -> list[str]:
+        """Every queue (skill), in the order the pools list them: the engine's queue numbers."""
+        names: list[str] = []
+        for pool in self.pools:
+            names += [r.skill for r in pool.skills if r.skill not in names]
+        return names
+
+    def queue_settings(self, skill: str) -> QueueSettings | None:
+        return next((q for q in self.queues or () if q.skill == skill), None)
+
+    def service_level_seconds_of(self, skill: str) -> float:
+        """The service-level threshold of a queue: its own, else the scenario's."""
+        q = self.queue_settings(skill)
+        return q.service_level.seconds if q is not None and q.service_level is not None else self.service_level_seconds
 
     def staffing(self, pool: Pool) -> np.ndarray:
         """Agents scheduled in each interval for ``pool``."""
