@@ -45,6 +45,8 @@ def print_run(result: RunResult) -> None:
     table.add_column("95% CI", justify="right")
     summary = result.summary()
     hidden = [kpi for kpi in JOURNEY_KPIS if not summary.loc[kpi, "mean"] > 0]  # 0, or NaN: undefined
+    if "wrapup_seconds" in hidden:
+        hidden.append("talk_seconds")  # the same as aht_seconds without after-call work
     for kpi, row in summary.drop(index=[*hidden, *DETAIL_KPIS]).iterrows():
         table.add_row(kpi, fmt(kpi, row["mean"]), _ci(kpi, row))
     notes = [f"service_level: {_sl_words(s)}"]

@@ -76,6 +76,9 @@ class Journey:
         self._mean_handle = plan.mean_handle
         self._horizon = plan.horizon
         self._widths = plan.uniform_widths
+        self._speed = plan.speed
+        self._wraps = model.wraps
+        self._wrap_factor = plan.wrapup_factor
         self._outcome_of: dict[int, tuple[int, int]] = {}  # contact -> (outcome or HAND_ON, target queue)
         self.warm: dict[int, tuple[object, int, float, float]] = {}  # contact -> the agent holding it
         # The callbacks of the three events a plain caller costs, bound once rather than per event.
@@ -250,7 +253,10 @@ class Journey:
             self.serve(pool, i)
         else:  # a plain queue: resolved in its handle time (inline: every Erlang run passes here)
             rec.answer[i] = self.env._now
-            later(self.env, rec.handle_time[i], i, self._on_finish)
+            if self._speed is None:
+                later(self.env, rec.handle_time[i], i, self._on_finish)
+            else:
+                later(self.env, rec.handle_time[i] * self._speed[pool.index][rec.intent[i]], i, self._on_finish)
 
     def finish(self, event) -> None:
         """A plain queue's service ends (its talk and work are booked after the run)."""
@@ -259,7 +265,28 @@ class Journey:
         self._state[i] = DONE
         rec.end[i] = self.env._now
         rec.outcome[i] = _RESOLVED
-        self._free(self.agents.pools[rec.pool[i]], rec.agent[i])
+        pool = self.agents.pools[rec.pool[i]]
+        if self._wraps is None:
+            self._free(pool, rec.agent[i])
+        else:
+            self._wrap_up(pool, rec.agent[i], i, 0)
+
+    def _wrap_up(self, pool, agent: int, i: int, visit: int) -> float:
+        """After the caller leaves, the agent finishes the contact's after-call work, then is free.
+
+        Returns the after-call work's length (0: free at once).
+        """
+        wrap = self._wraps[i][visit] * self._wrap_factor[pool.index] if self._wraps is not None else 0.0
+        if wrap > 0:
+            self.records.wrap[i] += wrap
+            later(self.env, wrap, (pool, agent), self._wrapped)
+        else:
+            self._free(pool, agent)
+        return wrap
+
+    def _wrapped(self, event) -> None:
+        pool, agent = event._value
+        self._free(pool, agent)
 
     def serve(self, pool, i: int) -> None:
         """The resolution model decides now how the service ends; an event marks when."""
@@ -284,26 +311,24 @@ class Journey:
         rec.talk[i] += now - since
         pool = self.agents.pools[rec.pool[i]]
         agent = rec.agent[i]
+        visit = rec.transfers[i]
         if outcome != HAND_ON:
-            self.work.add(pool.index, i, since, now)
             self.end(i, outcome)
-            self._free(pool, agent)
+            self.work.add(pool.index, i, since, now + self._wrap_up(pool, agent, i, visit))
         elif target < 0 or rec.transfers[i] >= self._max_chain:
-            self.work.add(pool.index, i, since, now)
             rec.lost_intents[i] = rec.secondary[i]
             self.end(i, Outcome.UNRESOLVED)  # nowhere to go, or passed on too often
-            self._free(pool, agent)
+            self.work.add(pool.index, i, since, now + self._wrap_up(pool, agent, i, visit))
         else:
             rec.transfers[i] += 1
             if self._warm_mode:
-                self.warm[i] = (pool, agent, since, now)  # stays on the line until the next agent answers
+                self.warm[i] = (pool, agent, since, now, visit)  # on the line until the next agent answers
                 self.join_queue(i, target)
             else:
-                self.work.add(pool.index, i, since, now)
                 if self._reexplain is not None:
                     self._explain.add(i)
                 self.join_queue(i, target)
-                self._free(pool, agent)
+                self.work.add(pool.index, i, since, now + self._wrap_up(pool, agent, i, visit))
 
     def planned_end(self, i: int) -> tuple[int, int]:
         """How the service in progress of ``i`` will end: (outcome or HAND_ON, target queue)."""
@@ -311,11 +336,10 @@ class Journey:
 
     def release_warm(self, i: int) -> None:
         """The agent who held a warm transfer is free: the next agent answered, or the caller left."""
-        pool, agent, since, handed = self.warm.pop(i)
+        pool, agent, since, handed, visit = self.warm.pop(i)
         now = self.env._now
         self.records.talk[i] += now - handed
-        self.work.add(pool.index, i, since, now)
-        self._free(pool, agent)
+        self.work.add(pool.index, i, since, now + self._wrap_up(pool, agent, i, visit))
 
     # -- the end, and maybe another contact -------------------------------------------------------
 
@@ -366,6 +390,10 @@ class Journey:
                             patience=patience, handle_time=handle)
         for name, width in self._widths.items():
             self._uniforms[name].append(streams[name].random(width).tolist())
+        if self._wraps is not None:
+            spec = plan.wrapup[intent]
+            row = self._uniforms["wrapup"][j]
+            self._wraps.append([float(spec.ppf(u)) for u in row] if spec is not None else [0.0] * len(row))
         if self._redirect_u is not None:
             self._redirect_u.append(streams["channels"].random())
         if i in self._secondary:

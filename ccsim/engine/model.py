@@ -83,6 +83,7 @@ class Model:
         self.uniforms = {name: callers.uniforms[name].tolist() for name in plan.uniform_widths}
         self.redirect_u = array("d", callers.uniforms["channels"]) if "channels" in callers.uniforms else None
         self.secondary = dict(callers.secondary)
+        self.wraps = _after_call_work(plan, callers) if plan.wrapup is not None else None
         self.explain: set[int] = set()  # contacts whose next agent must hear the story again
         self.queues = Queues(len(plan.skills), self.state, self.joined)
         self.agents = Agents(plan, self.env, self.queues, self.presence)
@@ -124,7 +125,7 @@ class Model:
         done = np.flatnonzero(c["outcome"] == _RESOLVED)
         done = done[np.argsort(c["end"][done], kind="stable")]  # in the order they finished
         c["talk"][done] = c["end"][done] - c["answer"][done]
-        self.work.add_batch(c["pool"][done], done, c["answer"][done], c["end"][done])
+        self.work.add_batch(c["pool"][done], done, c["answer"][done], c["end"][done] + c["wrap"][done])
 
     def _close_open_work(self) -> None:
         """At a hard stop the calls in progress count as work up to the end."""
@@ -134,5 +135,16 @@ class Model:
         for i, state in enumerate(self.state):
             if state == SERVING:
                 self.work.add(rec.pool[i], i, start[i], now)
-        for i, (pool, _, since, _) in self.journey.warm.items():
+        for i, (pool, _, since, _, _) in self.journey.warm.items():
             self.work.add(pool.index, i, since, now)
+
+
+def _after_call_work(plan: Plan, callers: Callers) -> list[list[float]]:
+    """Per contact, the after-call work of each agent visit (seconds, before the pool's factor)."""
+    u = callers.uniforms["wrapup"]
+    wrap = np.zeros_like(u)
+    for x, spec in enumerate(plan.wrapup):
+        if spec is not None:
+            mask = callers.intent == x
+            wrap[mask] = spec.ppf(u[mask])
+    return wrap.tolist()

@@ -85,6 +85,9 @@ class Plan:
     staffing: Staffing
     mean_handle: tuple[float, ...]  # per queue: mean handle time of its intents (announced waits)
     sl_seconds: tuple[float, ...]  # per queue: its service-level threshold
+    speed: tuple[tuple[float, ...], ...] | None  # per pool, per intent: handle-time factor; None: all 1
+    wrapup: tuple[Any, ...] | None  # per intent: after-call work distribution or None; None: no after-call work
+    wrapup_factor: tuple[float, ...]  # per pool
     # the journey beyond a plain queue
     plain: bool  # one queue visit, service = handle time, nothing else: the engine's shortest path
     journey: bool  # a resolution model: agents may fail, hand on, hold, handle further intents
@@ -176,6 +179,10 @@ def compile_plan(s: Scenario) -> Plan:
         staffing=_interval_staffing(pools, n, s.interval_seconds),
         mean_handle=tuple(mean_handle),
         sl_seconds=tuple(s.service_level_seconds_of(k) for k in skills),
+        speed=tuple(tuple((p.proficiency or {}).get(x.skill, 1.0) for x in s.intents) for p in s.pools)
+        if any(p.proficiency for p in s.pools) else None,
+        wrapup=tuple(x.wrapup for x in s.intents) if any(x.wrapup for x in s.intents) else None,
+        wrapup_factor=tuple(p.wrapup_factor for p in s.pools),
         plain=plain_start and not journey and s.callback is None,
         journey=journey,
         ivr=ivr,
@@ -215,6 +222,8 @@ def _uniform_widths(s: Scenario, ivr: IvrModel | None, journey: bool) -> dict[st
         widths["holds"] = HOLD_WIDTH
     if s.callback is not None:
         widths["callbacks"] = 1
+    if any(x.wrapup is not None for x in s.intents):
+        widths["wrapup"] = s.transfers.max_chain + 1 if journey else 1  # one per agent who serves the contact
     return widths
 
 

@@ -56,7 +56,8 @@ CONTACT_COLUMNS = {
     "transfers": "b",  # the transfer-chain length
     "callback": "b",  # 1: accepted a callback offer
     "holds": "b",  # research holds
-    "talk": "d",  # agent time spent on it, over every agent (talk, hold, check-ins)
+    "talk": "d",  # agent time spent on it with the caller, over every agent (talk, hold, check-ins)
+    "wrap": "d",  # after-call work it caused, over every agent
     "lost_intents": "b",  # secondary intents the last agent left unhandled
     "end": "d",
     "pool": "h",  # the last agent's
@@ -66,7 +67,7 @@ CONTACT_COLUMNS = {
 
 # The value of a column for a contact whose journey has not started.
 _START = {"channel": 0, "secondary": 0, "ivr_levels": 0, "misrouted": 0, "queue": -1, "queue_join": NAN, "answer": NAN,
-          "queues": 0, "transfers": 0, "callback": 0, "holds": 0, "talk": 0.0, "lost_intents": 0, "end": NAN,
+          "queues": 0, "transfers": 0, "callback": 0, "holds": 0, "talk": 0.0, "wrap": 0.0, "lost_intents": 0, "end": NAN,
           "pool": -1, "agent": -1, "outcome": int(Outcome.IN_SYSTEM)}
 
 

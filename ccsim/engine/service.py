@@ -45,6 +45,7 @@ class Service:
         self._checkins = plan.checkins
         self._hangup_rate = plan.hold_hangup_rate
         self._drop_rate = plan.hold_drop_rate
+        self._speed = plan.speed
         self._secondary_offset = 3 * (plan.max_chain + 1)  # where further questions' uniforms start
 
     def decide(self, pool: int, i: int) -> tuple[float, int, int]:
@@ -58,7 +59,7 @@ class Service:
         u = self._uniforms["resolution"][i]
         v = 3 * rec.transfers[i]
         x = rec.intent[i]
-        base = rec.handle_time[i]
+        base = rec.handle_time[i] if self._speed is None else rec.handle_time[i] * self._speed[pool][x]
         extra = 0.0
         if i in self._explain:
             self._explain.discard(i)
@@ -76,7 +77,7 @@ class Service:
         else:
             return triage, HAND_ON, policy.target[x]
         if rec.secondary[i]:
-            talk += self.secondary_intents(i, policy, u, resolved)
+            talk += self.secondary_intents(i, policy, u, resolved, pool)
         outcome = _RESOLVED if resolved else _UNRESOLVED
         research = self._research[x]
         if research is not None:
@@ -85,12 +86,14 @@ class Service:
                 talk, outcome = self.research_hold(i, research, row, talk, outcome)
         return talk, outcome, -1
 
-    def secondary_intents(self, i: int, policy, u: list[float], resolved: bool) -> float:
+    def secondary_intents(self, i: int, policy, u: list[float], resolved: bool, pool: int = 0) -> float:
         """Extra time for the further intents the agent handles; the others are lost."""
         width = self._secondary_offset
         extra, handled = 0.0, 0
         if resolved:
             for s, (y, handle) in enumerate(self._secondary[i]):
+                if self._speed is not None:
+                    handle *= self._speed[pool][y]
                 if policy.covers[y] and policy.may_close[y]:
                     extra += handle
                     handled += 1

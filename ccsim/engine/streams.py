@@ -28,6 +28,12 @@ STREAMS = (
     "holds",
     "secondary",
     "callbacks",
+    "wrapup",  # after-call work, one uniform per agent visit
+    "absence",  # which scheduled agents are absent for the day
+    "busyness",  # how much busier than the forecast each simulated day is
+    "balking",  # whether a caller told to wait leaves at once
+    "routing",  # which free agent a random routing rule picks
+    "messages",  # whether a caller leaves a message after a long wait
 )
 
 

@@ -41,7 +41,7 @@ DIRECTION = {
     "arrivals": 0, "offered": 0, "answered": +1, "abandoned": -1, "short_abandons": 0, "in_system": -1,
     "abandon_rate": -1, "p_wait": -1, "asa_seconds": -1, "mean_wait_seconds": -1, "service_level": +1,
     "sl_offered": +1, "sl_answered": +1, "sl_abandons_excluded": +1, "sl_abandons_good": +1, "answered_within": +1,
-    "abandoned_within": 0,
+    "abandoned_within": 0, "talk_seconds": 0, "wrapup_seconds": 0,
     "aht_seconds": 0, "agent_cost": -1, "customers": 0, "repeat_contact_rate": -1, "fcr": +1,
     "resolution_rate": +1, "effort_steps": -1, "resolved": 0, "unresolved": -1, "contained": 0,
     "ivr_abandoned": -1, "hold_abandoned": -1, "dropped": -1, "redirected": -1, "ivr_abandon_rate": -1,

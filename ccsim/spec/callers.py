@@ -90,5 +90,8 @@ class Intent(_Model):
     patience_factor: PerIntervalRate | None = Field(
         default=None, description="this intent's patience multiplied by this in each interval (of arrival)"
     )
+    wrapup: Distribution | None = Field(
+        default=None, description="after-call work: the agent stays busy this long after the caller leaves"
+    )
     authority: int = Field(default=0, ge=0, description="authority level an agent needs to close it")
     research: Research | None = Field(default=None, description="research the agent does with the caller on hold")

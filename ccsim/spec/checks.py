@@ -67,6 +67,10 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
             )
     for i, pool in enumerate(s.pools):
         check_length(f"pools[{i}].agents", pool.agents)
+        for skill in pool.proficiency or {}:
+            if skill not in {r.skill for r in pool.skills}:
+                problems.append((f"pools[{i}].proficiency.{skill}", f"'{skill}' is not a skill of this pool "
+                                 f"(its skills: {', '.join(r.skill for r in pool.skills)})"))
         skills = [route.skill for route in pool.skills]
         for j, skill in enumerate(skills):
             if skill in skills[:j]:

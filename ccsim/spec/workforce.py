@@ -42,6 +42,10 @@ class Pool(_Model):
     agents: PerIntervalCount
     skills: list[Annotated[SkillRoute, BeforeValidator(_skill_route)]] = Field(min_length=1)
     cost_per_hour: float = Field(default=0, ge=0)
+    proficiency: dict[Name, Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, description="handle-time factor per skill: 0.8 = 20% faster on that skill's intents"
+    )
+    wrapup_factor: float = Field(default=1, ge=0, description="this pool's after-call work, times the intents'")
     script: Annotated[list[Name] | Literal["all"] | None, BeforeValidator(_script)] = Field(
         default=None,
         description="intents the script covers; 'all'; none = the intents of the pool's skills",
