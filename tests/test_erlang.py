@@ -7,6 +7,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccsim.analysis import erlang
 
@@ -73,3 +75,124 @@ def test_bad_arguments(bad):
     args = dict(rate_per_hour=600, aht_seconds=180, agents=32, patience_seconds=120) | bad
     with pytest.raises(ValueError):
         erlang.erlang_a(**args)
+
+
+# --- the closed forms against the birth-death chain, and sizes no center reaches (issue 11) ---
+
+
+def chain_asa_and_service_level(rate, aht, n, patience, sl_seconds):
+    """ASA and service level of M/M/n+M from the queue-state chain: the reference the closed forms replace."""
+    from scipy import sparse
+    from scipy.sparse.linalg import expm_multiply
+
+    lam, mu, theta = rate / 3600, 1 / aht, 1 / patience
+    p_wait = erlang.erlang_a(rate, aht, n, patience).p_wait
+    pi = erlang.queue_state_probabilities(lam, mu, theta, n, p_wait)
+    rates = n * mu + np.arange(1, len(pi) + 1) * theta  # stage k left at rate n·mu + k·theta
+    p_served = n * mu / rates
+    answered = (1 - p_wait) + float(np.sum(pi * p_served))
+    asa = float(np.sum(pi * p_served * np.cumsum(1.0 / rates))) / answered
+    size = len(pi) + 1
+    generator = sparse.diags([np.concatenate([[0.0], -rates]), rates], offsets=[0, -1], shape=(size, size),
+                             format="csr")
+    start = np.zeros(size)
+    start[0] = 1.0
+    within = expm_multiply(generator * sl_seconds, start)[1:] if sl_seconds > 0 else np.zeros(len(pi))
+    return asa, (1 - p_wait) + float(np.sum(pi * p_served * np.clip(within, 0, 1)))
+
+
+@pytest.mark.parametrize("args", [
+    (600, 180, 31, 120, 20), (600, 180, 32, 120, 20), (900, 180, 40, 60, 20), (11400, 180, 600, 120, 20),
+    (60, 300, 4, 600, 20), (600, 180, 20, 30, 60), (600, 180, 1, 5, 10), (100, 3000, 1, 1, 5),
+    (600, 180, 32, 1e8, 20), (600, 180, 40, 120, 0), (600, 180, 60, 120, 20), (36000, 180, 1000, 120, 20),
+    (20000, 300, 1600, 120, 20), (40000, 180, 2010, 90, 15),  # above 1,000 agents: Erlang B by the gamma form
+])
+def test_erlang_a_closed_forms_agree_with_the_chain(args):
+    rate, aht, n, patience, t = args
+    r = erlang.erlang_a(rate, aht, n, patience, sl_seconds=t)
+    asa, service_level = chain_asa_and_service_level(rate, aht, n, patience, t)
+    assert r.asa_seconds == pytest.approx(asa, rel=1e-9)
+    assert r.service_level == pytest.approx(service_level, rel=1e-9, abs=1e-15)
+
+
+def erlang_b_recursion(n, load):
+    b = 1.0
+    for k in range(1, n + 1):
+        b = load * b / (k + load * b)
+    return b
+
+
+@pytest.mark.parametrize("n", [1001, 1500, 20_000, 200_000])
+@pytest.mark.parametrize("load_of", [lambda n: n / 2, lambda n: n - 3 * n**0.5, lambda n: n - 0.5, lambda n: n,
+                                     lambda n: n + 5 * n**0.5, lambda n: 1.2 * n, lambda n: n + 40 * n**0.5,
+                                     lambda n: 3 * n])
+def test_erlang_b_gamma_form_equals_the_recursion(n, load_of):
+    load = load_of(n)
+    assert erlang.erlang_b(n, load) == pytest.approx(erlang_b_recursion(n, load), rel=1e-10, abs=1e-300)
+
+
+def test_erlang_b_gamma_form_in_exact_arithmetic():
+    n, load = 1200, Fraction(1150)
+    direct = load**n / math.factorial(n) / sum(load**k / math.factorial(k) for k in range(n + 1))
+    assert erlang.erlang_b(n, 1150.0) == pytest.approx(float(direct), rel=1e-11)
+
+
+@pytest.mark.parametrize("n, load", [(10**12, 10**12 - 10**5), (10**12, 10**12 + 10**7), (10**9, 10**9),
+                                     (10**12, 1e13), (5 * 10**6, 5 * 10**6 - 2000)])
+def test_erlang_b_keeps_its_recursion_at_any_size(n, load):
+    # B(n) = load·B(n-1) / (n + load·B(n-1)) must hold for the size-independent form too.
+    before = erlang.erlang_b(n - 1, load)
+    b = erlang.erlang_b(n, load)
+    assert 0 < b < 1
+    assert b == pytest.approx(load * before / (n + load * before), rel=1e-8)
+
+
+def test_far_more_agents_than_load_nobody_waits_at_once():
+    import tracemalloc
+
+    tracemalloc.start()
+    c = erlang.erlang_c(600, 180, 10**12)
+    a = erlang.erlang_a(600, 180, 10**12, 120)
+    big = erlang.erlang_a(1e12, 180, 5 * 10**10, 120)  # 50 billion Erlangs on as many agents: heavy traffic
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20_000_000  # no chain of a billion states
+    for r in (c, a):
+        assert (r.p_wait, r.service_level, r.asa_seconds, r.abandon_rate) == (0.0, 1.0, 0.0, 0.0)
+        assert r.occupancy == pytest.approx(3e-11)
+    assert 0 < big.p_wait < 1 and 0 < big.abandon_rate < 1e-4 and big.service_level > 0.99
+
+
+positive = st.floats(1e-6, 1e9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rate=st.floats(1e-6, 1e12), aht=positive, patience=positive, t=st.floats(0, 1e9),
+       agents=st.integers(1, 10**12) | st.integers(1, 2000))
+def test_erlang_a_is_a_distribution_at_every_size(rate, aht, patience, t, agents):
+    r = erlang.erlang_a(rate, aht, agents, patience, sl_seconds=t)
+    values = [v for k, v in r.as_dict().items() if k != "model"]
+    assert all(math.isfinite(v) and v >= 0 for v in values)
+    assert r.p_wait <= 1 and r.abandon_rate <= r.p_wait * (1 + 1e-12) and r.occupancy <= 1
+    # those who never wait are answered at once; nobody who hung up was answered
+    assert 1 - r.p_wait - 1e-12 <= r.service_level <= 1 - r.abandon_rate + 1e-12
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(rate_per_hour=math.inf), "rate_per_hour must be a finite number"),
+    (dict(rate_per_hour=math.nan), "rate_per_hour must be a finite number"),
+    (dict(aht_seconds=math.inf), "aht must be a finite number"),
+    (dict(patience_seconds=math.nan), "patience must be a finite number"),
+    (dict(sl_seconds=math.inf), "sl_seconds must be a finite number"),
+    (dict(agents=10**12 + 1), "at most 1,000,000,000,000"),
+    (dict(rate_per_hour=2e12), "at most 10\\^12 calls an hour"),
+    (dict(agents=2.5), "whole number"),
+])
+def test_infinite_missing_and_absurd_inputs_are_refused(bad, message):
+    args = dict(rate_per_hour=600, aht_seconds=180, agents=32, patience_seconds=120, sl_seconds=20) | bad
+    with pytest.raises(ValueError, match=message):
+        erlang.erlang_a(**args)
+    if "patience_seconds" not in bad:
+        args.pop("patience_seconds")
+        with pytest.raises(ValueError, match=message):
+            erlang.erlang_c(**args)
