@@ -234,7 +234,8 @@ def test_check_shows_each_queues_volume_per_interval(tmp_path):
     path.write_text(yaml.safe_dump(two_queues()))
     proc = ccsim_cli("check", path)
     assert proc.returncode == 0, proc.stderr
-    assert "expected contacts" in proc.stdout and "┃ interval ┃ general ┃ cards ┃ total ┃" in proc.stdout
+    assert "expected contacts per interval and queue" in proc.stdout
+    assert "┃ interval ┃ general ┃ cards ┃ total ┃" in proc.stdout
     assert "│ 01:00    │   400.0 │  50.0 │ 450.0 │" in proc.stdout
 
 

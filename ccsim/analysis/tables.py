@@ -102,7 +102,7 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
     busy_run = busy[:, n_int] - busy[:, -1]  # from the warm-up's end to the horizon
     present_run = present[:, n_int] - present[:, -1]
 
-    staffing = np.array([s.staffing(p) for p in s.pools], dtype=float).reshape(n_pools, n_int)
+    staffing = np.asarray(plan.scheduled, dtype=float).reshape(n_pools, n_int)
     # Services: one per agent who served a contact (a transferred contact counts in each pool).
     served_by = np.frombuffer(model.work.pool, dtype=np.int16)
     served = np.frombuffer(model.work.contact, dtype=np.int32)
@@ -110,11 +110,14 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
     # Scheduled hours after warm-up: whole intervals after it plus the part of the one it ends in.
     overlap = np.clip(edges[1:], warm, None) - np.clip(edges[:-1], warm, None)
     staffed_hours = staffing @ overlap / 3600.0
-    agent_cost = staffed_hours * np.array([p.cost_per_hour for p in s.pools])
+    fraction_after_warmup = overlap / s.interval_seconds
+    paid_hours = np.asarray(plan.paid_hours, dtype=float) @ fraction_after_warmup
+    agent_cost = paid_hours * np.array([p.cost_per_hour for p in s.pools])
     tables = {
         "intervals": {"interval": np.arange(n_int), "warmup": edges[1:] <= warm, **per_interval,
                       "staffed": staffing.sum(axis=0)},
-        "pools": {"pool": np.arange(n_pools), "staffed_hours": staffed_hours, "present_hours": present_run / 3600.0,
+        "pools": {"pool": np.arange(n_pools), "staffed_hours": staffed_hours, "paid_hours": paid_hours,
+                  "present_hours": present_run / 3600.0,
                   "busy_hours": busy_run / 3600.0, "occupancy": _ratio(busy_run, present_run),
                   "handled": handled.astype(float), "agent_cost": agent_cost},
         "pool_intervals": {"pool": np.repeat(np.arange(n_pools), n_int), "interval": np.tile(np.arange(n_int), n_pools),

@@ -150,8 +150,16 @@ def describe(s: Scenario, file: Path) -> None:
     for p in s.pools:
         staff = s.staffing(p)
         skills = ", ".join(r.skill if not r.after else f"{r.skill} (overflow after {r.after:g} s)" for r in p.skills)
-        out.print(f"  pool {p.name}: {staff.min()}–{staff.max()} agents, {staff.sum() * hours:,.0f} agent-hours; "
-                  f"skills: {skills}")
+        how = []
+        if p.shifts:
+            how.append(f"{sum(x.count for x in p.shifts)} agents on {len(p.shifts)} shift(s)")
+        if p.shrinkage is not None:
+            how.append("shrinkage " + (f"{p.shrinkage:.0%}" if not isinstance(p.shrinkage, list)
+                                       else f"{min(p.shrinkage):.0%}–{max(p.shrinkage):.0%}"))
+        if p.absence:
+            how.append(f"absence {p.absence:.0%} a day")
+        out.print(f"  pool {p.name}: {staff.min():.4g}–{staff.max():.4g} agents scheduled, "
+                  f"{staff.sum() * hours:,.0f} agent-hours{'; ' + ', '.join(how) if how else ''}; skills: {skills}")
     queues = s.queue_names()
     for q in queues:
         settings = s.queue_settings(q)
@@ -160,10 +168,14 @@ def describe(s: Scenario, file: Path) -> None:
         out.print(f"  queue {q}: service level at {s.service_level_seconds_of(q):g} s{target}")
     if len(queues) > 1 or any(isinstance(x.share, list) or x.rate_per_hour is not None for x in s.intents):
         _print_volumes(s, intent_rates, queues)
+    if any(p.shifts or p.shrinkage is not None or p.absence for p in s.pools):
+        _print_presence(s)
+    from ..engine.plan import compile_plan
+
     load = _offered_load(s, intent_rates)
-    agents = np.sum([s.staffing(p) for p in s.pools], axis=0)
+    agents = compile_plan(s).available.sum(axis=0)
     short = [labels[k] for k in range(s.n_intervals) if load[k] >= agents[k] and load[k] > 0]
-    out.print(f"  offered load at the peak: {load[peak]:.1f} Erlangs for {agents[peak]} agents")
+    out.print(f"  offered load at the peak: {load[peak]:.1f} Erlangs for {agents[peak]:.4g} agents available")
     if short:
         out.print(f"  [yellow]note:[/] offered load reaches the staffing in {len(short)} interval(s) "
                   f"(first {short[0]}): callers will queue until they abandon")
@@ -186,7 +198,8 @@ def _print_volumes(s: Scenario, intent_rates, queues: list[str]) -> None:
     from rich.table import Table
 
     hours = s.interval_seconds / 3600
-    table = Table(title="expected contacts", title_justify="left")
+    out.print("  expected contacts per interval and queue:")
+    table = Table()
     table.add_column("interval")
     for q in queues:
         table.add_column(q, justify="right")
@@ -195,4 +208,23 @@ def _print_volumes(s: Scenario, intent_rates, queues: list[str]) -> None:
     for k, label in enumerate(s.interval_labels()):
         values = [float(per_queue[q][k]) * hours if not isinstance(per_queue[q], int) else 0.0 for q in queues]
         table.add_row(label, *(f"{v:,.1f}" for v in values), f"{sum(values):,.1f}")
+    out.print(table)
+
+
+def _print_presence(s: Scenario) -> None:
+    """Agents per interval and pool as the schedule has them: scheduled (shifts without their
+    breaks, time-averaged) and expected available (after shrinkage and absence)."""
+    from rich.table import Table
+
+    from ..engine.plan import compile_plan
+
+    plan = compile_plan(s)
+    out.print("  agents per interval and pool: scheduled (shifts less breaks, time-averaged) / expected available "
+              "(after shrinkage and absence)")
+    table = Table()
+    table.add_column("interval")
+    for p in s.pools:
+        table.add_column(p.name, justify="right")
+    for k, label in enumerate(s.interval_labels()):
+        table.add_row(label, *(f"{plan.scheduled[p, k]:.1f} / {plan.available[p, k]:.1f}" for p in range(len(s.pools))))
     out.print(table)

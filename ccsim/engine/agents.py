@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from .plan import Plan
 from .queues import Queues
 from .records import PresenceRecords
+from .staffing import Staffing
 from .steps import later
 
 
@@ -55,16 +56,16 @@ class Agents:
         self._next_for = queues.next_for
         self.answer = None  # bound by the model
 
-    def start(self) -> None:
-        """Put the first interval's agents on duty and schedule every later change."""
-        staffing = self.plan.staffing
+    def start(self, staffing: Staffing) -> None:
+        """Put the first agents on duty and schedule every later change."""
+        self._targets = staffing.targets
         for pool, target in zip(self.pools, staffing.initial):
             self.staff(pool, target)
         for k, t in enumerate(staffing.times):
             later(self.env, t, k, self._change)
 
     def _change(self, event) -> None:
-        for pool, target in zip(self.pools, self.plan.staffing.targets[event._value]):
+        for pool, target in zip(self.pools, self._targets[event._value]):
             self.staff(pool, target)
 
     def free(self, pool: PoolState, agent: int) -> None:

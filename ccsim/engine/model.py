@@ -28,6 +28,7 @@ from .plan import STOP, Plan, compile_plan
 from .queues import SERVING, Queues
 from .records import ContactRecords, Outcome, PresenceRecords, WorkRecords
 from .service import Service
+from .staffing import Staffing, combine, levels, whole_agents
 from .steps import later
 from .streams import Streams
 
@@ -90,6 +91,7 @@ class Model:
         self.service = self.service_class(plan, self.records, self.uniforms, self.secondary, self.explain)
         self.journey = self.journey_class(self, callers)
         self.agents.answer = self.journey.answer
+        self.staffing = plan.staffing if plan.rosters is None else self._absences(streams)
 
     @property
     def scenario(self) -> Scenario:
@@ -103,7 +105,7 @@ class Model:
         """Simulate the day; the records then hold what happened."""
         plan = self.plan
         env = self.env
-        self.agents.start()
+        self.agents.start(self.staffing)
         if len(self.arrival_times):
             later(env, self.arrival_times[0], 0, self.journey.arrive)
         env.run(until=plan.horizon) if plan.end_of_day == STOP else env.run()
@@ -112,6 +114,17 @@ class Model:
         if plan.end_of_day == STOP:
             self._close_open_work()
         return self
+
+    def _absences(self, streams: Streams | None) -> Staffing:
+        """Today's staffing: each scheduled agent-day is absent with the pool's probability."""
+        if streams is None:
+            raise ValueError("absence draws from the replication's streams: give them")
+        rng = streams["absence"]
+        steps = []
+        for r in self.plan.rosters:
+            present = rng.random(r.n_agent_days) >= r.absence  # one draw per agent-day, in the roster's order
+            steps.append(whole_agents(*levels(r, self.plan.horizon, self.plan.interval, present)))
+        return combine(steps)
 
     def _book_plain_services(self) -> None:
         """The talk time and agent work of every service a plain queue finished, from the records.

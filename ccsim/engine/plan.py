@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from ..spec.scenario import MAX_SECONDARY, Scenario
+from ..spec.schedule import Roster, roster, schedule_table
 from .ivr import IvrModel
 from .policy import PoolPolicy, pool_policies
+from .staffing import Staffing, combine, interval_staffing, is_simple, levels, whole_agents
 
 #: Uniforms per caller for holds: needs research, research time, hang-up on hold, drop.
 HOLD_WIDTH = 4
@@ -30,21 +32,11 @@ SERVE, STOP = "serve", "stop"
 
 @dataclass(frozen=True)
 class PoolPlan:
-    """One pool, compiled: where its agents look for work and how many are on duty when."""
+    """One pool, compiled: where its agents look for work."""
 
     index: int
     name: str
     routes: tuple[tuple[int, float], ...]  # (queue, seconds a contact must have waited), in the order listed
-    staffing: np.ndarray  # agents scheduled per interval
-
-
-@dataclass(frozen=True)
-class Staffing:
-    """When the number of agents on duty changes: at each time, the target of every pool."""
-
-    times: tuple[float, ...]  # change times after the start (the start's targets are ``initial``)
-    initial: tuple[int, ...]  # per pool, at time 0
-    targets: tuple[tuple[int, ...], ...]  # per change time, the target of every pool
 
 
 @dataclass(frozen=True)
@@ -82,7 +74,11 @@ class Plan:
     pools: tuple[PoolPlan, ...]
     first: tuple[tuple[int, ...], ...]  # per queue: pools that answer at once, in pool order
     overflow: tuple[tuple[tuple[float, int], ...], ...]  # per queue: (after, pool) of overflow pools
-    staffing: Staffing
+    staffing: Staffing  # the changes in agents on duty (without absence: the same every replication)
+    rosters: tuple[Roster, ...] | None  # per pool, when agents may be absent: drawn per replication
+    scheduled: np.ndarray  # pools x intervals: agents scheduled (time average, before shrinkage and absence)
+    available: np.ndarray  # pools x intervals: expected on duty after shrinkage and absence
+    paid_hours: np.ndarray  # pools x intervals: paid agent-hours (on duty and paid breaks)
     mean_handle: tuple[float, ...]  # per queue: mean handle time of its intents (announced waits)
     sl_seconds: tuple[float, ...]  # per queue: its service-level threshold
     speed: tuple[tuple[float, ...], ...] | None  # per pool, per intent: handle-time factor; None: all 1
@@ -123,7 +119,7 @@ def compile_plan(s: Scenario) -> Plan:
     index = {skill: k for k, skill in enumerate(skills)}
     n = s.n_intervals
     pools = tuple(
-        PoolPlan(p, pool.name, tuple((index[r.skill], r.after) for r in pool.skills), _frozen(s.staffing(pool)))
+        PoolPlan(p, pool.name, tuple((index[r.skill], r.after) for r in pool.skills))
         for p, pool in enumerate(s.pools)
     )
     first: list[list[int]] = [[] for _ in skills]
@@ -176,7 +172,7 @@ def compile_plan(s: Scenario) -> Plan:
         pools=pools,
         first=tuple(map(tuple, first)),
         overflow=tuple(map(tuple, overflow)),
-        staffing=_interval_staffing(pools, n, s.interval_seconds),
+        **_staffing(s),
         mean_handle=tuple(mean_handle),
         sl_seconds=tuple(s.service_level_seconds_of(k) for k in skills),
         speed=tuple(tuple((p.proficiency or {}).get(x.skill, 1.0) for x in s.intents) for p in s.pools)
@@ -227,12 +223,17 @@ def _uniform_widths(s: Scenario, ivr: IvrModel | None, journey: bool) -> dict[st
     return widths
 
 
-def _interval_staffing(pools: tuple[PoolPlan, ...], n: int, interval: float) -> Staffing:
-    """Staffing given per interval: a change (possibly to the same number) at every boundary."""
-    table = np.array([p.staffing for p in pools], dtype=np.int64).reshape(len(pools), n)
-    return Staffing(times=tuple(k * interval for k in range(1, n)),
-                    initial=tuple(int(x) for x in table[:, 0]),
-                    targets=tuple(tuple(int(x) for x in table[:, k]) for k in range(1, n)))
+def _staffing(s: Scenario) -> dict[str, Any]:
+    """The staffing timeline and the per-interval schedule of every pool."""
+    rosters = [roster(s, pool) for pool in s.pools]
+    scheduled, available, paid = schedule_table(s, rosters)
+    if all(is_simple(pool) for pool in s.pools):
+        staffing = interval_staffing(np.rint(scheduled).astype(np.int64), s.interval_seconds)
+    else:
+        staffing = combine([whole_agents(*levels(r, s.horizon_seconds, s.interval_seconds)) for r in rosters])
+    absent = any(pool.absence > 0 for pool in s.pools)
+    return {"staffing": staffing, "rosters": tuple(rosters) if absent else None, "scheduled": _frozen(scheduled),
+            "available": _frozen(available), "paid_hours": _frozen(paid)}
 
 
 def _day_shares(s: Scenario) -> np.ndarray:

@@ -8,9 +8,11 @@ pairs and never raises, so a file is reported in one pass.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
+from .base import clock_seconds
 from .scenario import Ivr, Scenario
 
 
@@ -67,6 +69,8 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
             )
     for i, pool in enumerate(s.pools):
         check_length(f"pools[{i}].agents", pool.agents)
+        check_length(f"pools[{i}].shrinkage", pool.shrinkage)
+        problems += _schedule_checks(s, i, pool)
         for skill in pool.proficiency or {}:
             if skill not in {r.skill for r in pool.skills}:
                 problems.append((f"pools[{i}].proficiency.{skill}", f"'{skill}' is not a skill of this pool "
@@ -78,6 +82,49 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
     problems += _journey_checks(s, served)
     problems += _queue_settings(s, served)
     return problems
+
+
+def _schedule_checks(s: Scenario, i: int, pool) -> list[tuple[str, str]]:
+    """A pool is staffed somehow; its shrinkage leaves someone; its shifts and breaks fit."""
+    problems = []
+    path = f"pools[{i}]"
+    if pool.agents is None and pool.shifts is None:
+        problems.append((f"{path}.agents", "give agents (per interval) or shifts, or both"))
+    shrink = pool.shrinkage if isinstance(pool.shrinkage, list) else [pool.shrinkage or 0.0]
+    if any(x >= 1 for x in shrink):
+        problems.append((f"{path}.shrinkage", f"must be below 1 (a share of scheduled time), got {max(shrink):g}"))
+    days = math.ceil(s.horizon.hours / 24 - 1e-9)
+    for j, shift in enumerate(pool.shifts or ()):
+        where = f"{path}.shifts[{j}]"
+        for d in shift.days or ():
+            if d > days:
+                problems.append((f"{where}.days", f"day {d} is after the horizon ({days} day{'s' if days > 1 else ''})"))
+        for b, brk in enumerate(shift.breaks):
+            spot = f"{where}.breaks[{b}]"
+            if brk.after_hours is not None and brk.after_hours * 60 + brk.minutes > shift.hours * 60 + 1e-9:
+                problems.append((f"{spot}.after_hours", f"the break ends after the shift's {shift.hours:g} h"))
+            if brk.window is not None:
+                lo, hi = (clock_seconds(x) for x in brk.window)
+                span = (hi - lo) % 86400 or 86400
+                if span < brk.minutes * 60:
+                    problems.append((f"{spot}.window", f"{brk.window[0]}-{brk.window[1]} is shorter than the "
+                                     f"{brk.minutes:g}-minute break"))
+                if not _clock_within(lo, shift) or not _clock_within(hi, shift, end=True):
+                    problems.append((f"{spot}.window", f"{brk.window[0]}-{brk.window[1]} is not inside the shift "
+                                     f"({shift.start} for {shift.hours:g} h)"))
+            if brk.at is not None and not (_clock_within(clock_seconds(brk.at), shift) and
+                                           _clock_within(clock_seconds(brk.at) + brk.minutes * 60, shift, end=True)):
+                problems.append((f"{spot}.at", f"a {brk.minutes:g}-minute break at {brk.at} is not inside the shift "
+                                 f"({shift.start} for {shift.hours:g} h)"))
+    return problems
+
+
+def _clock_within(t: float, shift, end: bool = False) -> bool:
+    """Whether clock time ``t`` (seconds after midnight) falls in the shift (its end included if ``end``)."""
+    offset = (t - clock_seconds(shift.start)) % 86400
+    if end and offset == 0:
+        offset = 86400.0
+    return offset <= shift.hours * 3600 + 1e-6
 
 
 def _intent_volumes(s: Scenario) -> list[tuple[str, str]]:

@@ -182,8 +182,13 @@ class Scenario(_Model):
         return q.service_level.seconds if q is not None and q.service_level is not None else self.service_level_seconds
 
     def staffing(self, pool: Pool) -> np.ndarray:
-        """Agents scheduled in each interval for ``pool``."""
-        return _expand(pool.agents, self.n_intervals, np.int64)
+        """Agents scheduled in each interval for ``pool`` (a time average with shifts and breaks;
+        before shrinkage and absence)."""
+        if pool.shifts is None:
+            return _expand(pool.agents if pool.agents is not None else 0, self.n_intervals, float)
+        from .schedule import roster, schedule_table
+
+        return schedule_table(self, [roster(self, pool)])[0][0]
 
     def interval_labels(self) -> list[str]:
         """Clock time at the start of each interval, e.g. ``'08:30'`` (``'d2 08:30'`` after a day)."""

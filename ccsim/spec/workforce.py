@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import Name, PerIntervalCount, _Model
+from .base import Name, PerIntervalCount, PerIntervalRate, _Model, check_clock
 from .callers import Intent
 
 
@@ -35,11 +35,68 @@ class SkillRoute(_Model):
     )
 
 
+class Break(_Model):
+    """A break or lunch inside a shift: at a fixed time, after some hours, or somewhere in a window.
+
+    With a ``window``, the agents of the shift take it one after another, their starts spread
+    evenly over the window (the last one ends at the window's end).
+    """
+
+    minutes: float = Field(gt=0, le=24 * 60)
+    at: str | None = Field(default=None, description="clock time the break starts, e.g. '10:30'")
+    after_hours: float | None = Field(default=None, ge=0, description="hours after the shift's start")
+    window: tuple[str, str] | None = Field(default=None, description="earliest start and latest end, e.g. ['11:30', '14:00']")
+    paid: bool = Field(default=True, description="paid breaks count in agent cost; unpaid ones do not")
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: str | None) -> str | None:
+        return None if value is None else check_clock(value)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
+        return None if value is None else (check_clock(value[0]), check_clock(value[1]))
+
+    @model_validator(mode="after")
+    def _one_placement(self) -> "Break":
+        given = [k for k in ("at", "after_hours", "window") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a break needs exactly one of 'at' (a clock time), 'after_hours' or 'window'"
+                             + (f"; got {' and '.join(given)}" if given else ""))
+        return self
+
+
+class Shift(_Model):
+    """Agents who start together and work the same hours (and breaks), every day or some days."""
+
+    start: str = Field(description="clock time the shift starts, e.g. '08:00'")
+    hours: float = Field(gt=0, le=24, description="length, breaks included")
+    count: int = Field(ge=0, description="agents on this shift")
+    breaks: list[Break] = Field(default_factory=list)
+    days: list[Annotated[int, Field(ge=1)]] | None = Field(
+        default=None, description="days of the horizon it is worked (1 = the first); default every day"
+    )
+    name: str | None = None
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        return check_clock(value)
+
+
 class Pool(_Model):
     """A group of interchangeable agents with the same skills and staffing plan."""
 
     name: Name
-    agents: PerIntervalCount
+    agents: PerIntervalCount | None = Field(
+        default=None, description="agents on duty per interval (one number or a list); with shifts: added to them"
+    )
+    shifts: list[Shift] | None = Field(default=None, description="shifts with breaks; presence is derived from them")
+    shrinkage: PerIntervalRate | None = Field(
+        default=None, description="planned share of scheduled time unavailable (meetings, training), per interval"
+    )
+    absence: float = Field(default=0, ge=0, lt=1, description="chance each scheduled agent is absent for the day")
     skills: list[Annotated[SkillRoute, BeforeValidator(_skill_route)]] = Field(min_length=1)
     cost_per_hour: float = Field(default=0, ge=0)
     proficiency: dict[Name, Annotated[float, Field(gt=0)]] | None = Field(
