@@ -21,12 +21,13 @@ INF = math.inf
 DET = lambda v: {"dist": "deterministic", "value": v}  # noqa: E731
 
 
-def model(data: dict, arrival, handle, intent=None, patience=None) -> Model:
+def model(data: dict, arrival, handle, intent=None, patience=None, segment=None) -> Model:
     s = ccsim.load_scenario(data)
     plan = compile_plan(s)
     n = len(arrival)
     callers = Callers(
-        arrival=np.asarray(arrival, float), segment=np.zeros(n, np.int16),
+        arrival=np.asarray(arrival, float),
+        segment=np.asarray(segment if segment is not None else [0] * n, np.int16),
         intent=np.asarray(intent if intent is not None else [0] * n, np.int16),
         patience=np.asarray(patience if patience is not None else [INF] * n, float),
         handle_time=np.asarray(handle, float),

@@ -41,6 +41,8 @@ warm-up to the end of the horizon.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..engine.records import RESOLVING, ContactRecords, Outcome, PresenceRecords, WorkRecords
@@ -100,7 +102,7 @@ SL_DEFINITIONS = {"offered": "sl_offered", "answered": "sl_answered", "abandons_
 
 def contact_kpis(
     records: ContactRecords, scenario: Scenario, group: np.ndarray, n_groups: int, end_time: float,
-    thresholds: np.ndarray | float | None = None,
+    thresholds: np.ndarray | float | None = None, keys: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Contact KPIs per group (e.g. per arrival interval); contacts with group -1 are left out.
 
@@ -112,84 +114,112 @@ def contact_kpis(
         end_time: when the simulation stopped: the wait of a caller still waiting ends there.
         thresholds: each contact's service-level threshold T (its first queue's), or one for
             all; default the scenario's ``service_level_seconds``.
+        keys: the KPIs wanted (default all of CONTACT_KPIS).
     """
-    c = records.columns()
-    keep = group >= 0
-    g = group[keep]
-    if thresholds is None:
-        thresholds = scenario.service_level_seconds
-    limit = thresholds[keep] if isinstance(thresholds, np.ndarray) else thresholds
-    join, answer, end = c["queue_join"][keep], c["answer"][keep], c["end"][keep]
-    outcome = c["outcome"][keep]
-    offered = ~np.isnan(join)
-    answered = ~np.isnan(answer)
-    abandoned = outcome == Outcome.ABANDONED
-    agent_ended = np.isin(outcome, AGENT_ENDED)
-    in_ivr = c["ivr_levels"][keep] > 0
-    held = c["holds"][keep] > 0
-    with np.errstate(invalid="ignore"):
-        wait = np.where(answered, answer, np.where(np.isnan(end), end_time, end)) - join
-        wait = np.where(offered, wait, 0.0)
-        in_center = np.where(np.isnan(end), end_time, end) - c["arrival"][keep]
+    return ContactKpis(records, scenario, end_time, thresholds).grouped(group, n_groups, keys)
 
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(g[mask], minlength=n_groups).astype(float)
 
-    def total(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        if mask is None:
-            return np.bincount(g, weights=values, minlength=n_groups)
-        return np.bincount(g[mask], weights=values[mask], minlength=n_groups)
+class ContactKpis:
+    """One replication's contacts, prepared once, summed per group as often as needed.
 
-    def ended(o: Outcome) -> np.ndarray:
-        return count(outcome == o)
+    The per-contact quantities (waits, flags) are computed once; each grouping (the day, the
+    intervals, the queues, the segments) then costs one bincount per KPI asked for.
+    """
 
-    n_offered = count(offered)
-    n_answered = count(answered)
-    n_ivr = count(in_ivr)
-    within = wait <= limit + 1e-9
-    n_within = count(answered & within)
-    n_abandoned_within = count(abandoned & within)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        levels = {
-            "sl_offered": n_within / n_offered,
-            "sl_answered": n_within / n_answered,
-            "sl_abandons_excluded": n_within / (n_offered - n_abandoned_within),
-            "sl_abandons_good": (n_within + n_abandoned_within) / n_offered,
+    def __init__(self, records: ContactRecords, scenario: Scenario, end_time: float,
+                 thresholds: np.ndarray | float | None = None):
+        c = self.c = records.columns()
+        self.scenario = scenario
+        if thresholds is None:
+            thresholds = scenario.service_level_seconds
+        join, answer, end = c["queue_join"], c["answer"], c["end"]
+        self.outcome = c["outcome"].astype(np.int64)
+        self.offered = ~np.isnan(join)
+        self.answered = ~np.isnan(answer)
+        self.abandoned = self.outcome == Outcome.ABANDONED
+        self.agent_ended = np.isin(self.outcome, AGENT_ENDED)
+        self.in_ivr = c["ivr_levels"] > 0
+        with np.errstate(invalid="ignore"):
+            wait = np.where(self.answered, answer, np.where(np.isnan(end), end_time, end)) - join
+            self.wait = np.where(self.offered, wait, 0.0)
+            self.in_center = np.where(np.isnan(end), end_time, end) - c["arrival"]
+        self.within = self.wait <= thresholds + 1e-9
+
+    def grouped(self, group: np.ndarray, n_groups: int, keys: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        keep = group >= 0
+        g = group[keep]
+        c = self.c
+        s = self.scenario
+
+        def pick(x: np.ndarray) -> np.ndarray:
+            return x[keep]
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(g[mask], minlength=n_groups).astype(float)
+
+        def total(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+            if mask is None:
+                return np.bincount(g, weights=values, minlength=n_groups)
+            return np.bincount(g[mask], weights=values[mask], minlength=n_groups)
+
+        n_out = len(Outcome)
+        by_outcome = np.bincount(g * n_out + pick(self.outcome), minlength=n_groups * n_out).reshape(
+            n_groups, n_out).astype(float)
+
+        def ended(o: Outcome) -> np.ndarray:
+            return by_outcome[:, int(o)]
+
+        offered, answered, abandoned = pick(self.offered), pick(self.answered), pick(self.abandoned)
+        agent_ended, in_ivr, wait, within = pick(self.agent_ended), pick(self.in_ivr), pick(self.wait), pick(self.within)
+        memo: dict[str, np.ndarray] = {}
+
+        def get(key: str) -> np.ndarray:
+            if key not in memo:
+                memo[key] = formulas[key]()
+            return memo[key]
+
+        formulas = {
+            "arrivals": lambda: count(np.ones(len(g), bool)),
+            "offered": lambda: count(offered),
+            "answered": lambda: count(answered),
+            "abandoned": lambda: count(abandoned),
+            "short_abandons": lambda: count(abandoned & (wait < s.short_abandon_seconds)),
+            "in_system": lambda: ended(Outcome.IN_SYSTEM),
+            "abandon_rate": lambda: get("abandoned") / get("offered"),
+            "p_wait": lambda: count(offered & (wait > 0)) / get("offered"),
+            "asa_seconds": lambda: total(wait, answered) / get("answered"),
+            "mean_wait_seconds": lambda: total(wait, offered) / get("offered"),
+            "service_level": lambda: get(SL_DEFINITIONS[s.service_level_definition]),
+            "sl_offered": lambda: get("answered_within") / get("offered"),
+            "sl_answered": lambda: get("answered_within") / get("answered"),
+            "sl_abandons_excluded": lambda: get("answered_within") / (get("offered") - get("abandoned_within")),
+            "sl_abandons_good": lambda: (get("answered_within") + get("abandoned_within")) / get("offered"),
+            "answered_within": lambda: count(answered & within),
+            "abandoned_within": lambda: count(abandoned & within),
+            "aht_seconds": lambda: total(pick(c["talk"]) + pick(c["wrap"]), agent_ended) / get("_agent_ended"),
+            "talk_seconds": lambda: total(pick(c["talk"]), agent_ended) / get("_agent_ended"),
+            "wrapup_seconds": lambda: total(pick(c["wrap"]), agent_ended) / get("_agent_ended"),
+            "_agent_ended": lambda: count(agent_ended),
+            "_in_ivr": lambda: count(in_ivr),
+            "resolved": lambda: ended(Outcome.RESOLVED),
+            "unresolved": lambda: ended(Outcome.UNRESOLVED),
+            "contained": lambda: ended(Outcome.CONTAINED),
+            "ivr_abandoned": lambda: ended(Outcome.IVR_ABANDONED),
+            "hold_abandoned": lambda: ended(Outcome.HOLD_ABANDONED),
+            "dropped": lambda: ended(Outcome.DROPPED),
+            "redirected": lambda: ended(Outcome.REDIRECTED),
+            "ivr_abandon_rate": lambda: ended(Outcome.IVR_ABANDONED) / get("_in_ivr"),
+            "containment_rate": lambda: ended(Outcome.CONTAINED) / get("_in_ivr"),
+            "misroute_rate": lambda: count(pick(c["misrouted"]) > 0) / count(in_ivr & offered),
+            "transfers_per_contact": lambda: total(pick(c["transfers"]).astype(float)) / get("answered"),
+            "lost_intents_per_contact": lambda: total(pick(c["lost_intents"]).astype(float), agent_ended)
+            / get("_agent_ended"),
+            "hold_abandon_rate": lambda: ended(Outcome.HOLD_ABANDONED) / count(pick(c["holds"]) > 0),
+            "callbacks": lambda: count(pick(c["callback"]) == 1),
+            "telephony_cost": lambda: total(pick(self.in_center)) / 60.0 * s.telephony_cost_per_minute,
         }
-        return {
-            "arrivals": count(np.ones(len(g), bool)),
-            "offered": n_offered,
-            "answered": n_answered,
-            "abandoned": count(abandoned),
-            "short_abandons": count(abandoned & (wait < scenario.short_abandon_seconds)),
-            "in_system": ended(Outcome.IN_SYSTEM),
-            "abandon_rate": count(abandoned) / n_offered,
-            "p_wait": count(offered & (wait > 0)) / n_offered,
-            "asa_seconds": total(wait, answered) / n_answered,
-            "mean_wait_seconds": total(wait, offered) / n_offered,
-            "service_level": levels[SL_DEFINITIONS[scenario.service_level_definition]],
-            **levels,
-            "answered_within": n_within,
-            "abandoned_within": n_abandoned_within,
-            "aht_seconds": total(c["talk"][keep] + c["wrap"][keep], agent_ended) / count(agent_ended),
-            "talk_seconds": total(c["talk"][keep], agent_ended) / count(agent_ended),
-            "wrapup_seconds": total(c["wrap"][keep], agent_ended) / count(agent_ended),
-            "resolved": ended(Outcome.RESOLVED),
-            "unresolved": ended(Outcome.UNRESOLVED),
-            "contained": ended(Outcome.CONTAINED),
-            "ivr_abandoned": ended(Outcome.IVR_ABANDONED),
-            "hold_abandoned": ended(Outcome.HOLD_ABANDONED),
-            "dropped": ended(Outcome.DROPPED),
-            "redirected": ended(Outcome.REDIRECTED),
-            "ivr_abandon_rate": ended(Outcome.IVR_ABANDONED) / n_ivr,
-            "containment_rate": ended(Outcome.CONTAINED) / n_ivr,
-            "misroute_rate": count(c["misrouted"][keep] > 0) / count(in_ivr & offered),
-            "transfers_per_contact": total(c["transfers"][keep].astype(float)) / n_answered,
-            "lost_intents_per_contact": total(c["lost_intents"][keep].astype(float), agent_ended) / count(agent_ended),
-            "hold_abandon_rate": ended(Outcome.HOLD_ABANDONED) / count(held),
-            "callbacks": count(c["callback"][keep] == 1),
-            "telephony_cost": total(in_center) / 60.0 * scenario.telephony_cost_per_minute,
-        }
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {key: get(key) for key in (keys if keys is not None else CONTACT_KPIS)}
 
 
 #: Outcomes of contacts an agent ended (the AHT and lost intents are over these).
@@ -240,6 +270,42 @@ def pool_time(
         here = p_pool == p
         present[p] = step_cumulative(p_time[here], p_delta[here], points)
     return busy, present
+
+
+def agent_time(work: WorkRecords, presence: PresenceRecords, start: float, end: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per agent (pool, agent, busy seconds, present seconds) between ``start`` and ``end``.
+
+    An agent's presence is the stretches between their +1 and -1 presence changes (an agent
+    still on duty at the end counts until ``end``); busy time is their work stretches.
+    """
+    p_pool = np.frombuffer(presence.pool, dtype=np.int16).astype(np.int64)
+    p_agent = np.frombuffer(presence.agent, dtype=np.int32).astype(np.int64)
+    if not len(p_pool):
+        empty = np.zeros(0)
+        return empty.astype(np.int64), empty.astype(np.int64), empty, empty
+    key_bits = int(p_agent.max()) + 1
+    p_key = p_pool * key_bits + p_agent
+    p_time = np.frombuffer(presence.time, dtype=float)
+    p_delta = np.frombuffer(presence.delta, dtype=np.int32)
+    order = np.lexsort((p_time, p_key))
+    keys, times, deltas = p_key[order], p_time[order], p_delta[order]
+    # Each +1 is followed by that agent's -1 (or nothing: on duty until the end).
+    on = np.flatnonzero(deltas > 0)
+    nxt = on + 1
+    has_off = (nxt < len(keys)) & (keys[np.minimum(nxt, len(keys) - 1)] == keys[on])
+    off_time = np.where(has_off, times[np.minimum(nxt, len(keys) - 1)], np.inf)
+    stretch = np.clip(np.minimum(off_time, end) - np.maximum(times[on], start), 0, None)
+    agents, slot = np.unique(keys[on], return_inverse=True)
+    present = np.bincount(slot, weights=stretch, minlength=len(agents)).astype(float)
+    w_key = (np.frombuffer(work.pool, dtype=np.int16).astype(np.int64) * key_bits
+             + np.frombuffer(work.agent, dtype=np.int32).astype(np.int64))
+    w_time = np.clip(np.minimum(np.frombuffer(work.end, dtype=float), end)
+                     - np.maximum(np.frombuffer(work.start, dtype=float), start), 0, None)
+    position = np.clip(np.searchsorted(agents, w_key), 0, max(len(agents) - 1, 0))
+    known = agents[position] == w_key if len(agents) else np.zeros(len(w_key), bool)
+    busy = np.bincount(position[known], weights=w_time[known], minlength=len(agents)).astype(float)
+    return agents // key_bits, agents % key_bits, busy, present
 
 
 def customer_kpis(records: ContactRecords, warmup_seconds: float) -> dict[str, float]:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..engine.records import ContactRecords, Outcome
 from ..spec.scenario import Scenario
-from .kpis import chain_counts, contact_kpis, customer_kpis, pool_time
+from .kpis import ContactKpis, agent_time, chain_counts, customer_kpis, pool_time
 
 Columns = dict[str, np.ndarray]
 
@@ -77,9 +77,10 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
     n_queues = len(plan.skills)
     thresholds = np.asarray(plan.sl_seconds, dtype=float)[np.maximum(queue, 0)]
 
+    prepared = ContactKpis(rec, s, end_time, thresholds)
+
     def kpis(group: np.ndarray, n_groups: int, keys=None) -> dict[str, np.ndarray]:
-        values = contact_kpis(rec, s, group, n_groups, end_time, thresholds)
-        return values if keys is None else {k: values[k] for k in keys}
+        return prepared.grouped(group, n_groups, keys)
 
     # Contact KPIs: the whole replication (after warm-up) and each arrival interval.
     counted = arrival >= warm
@@ -103,6 +104,7 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
     present_run = present[:, n_int] - present[:, -1]
 
     staffing = np.asarray(plan.scheduled, dtype=float).reshape(n_pools, n_int)
+    spread = _agent_spread(model, n_pools, warm, s.horizon_seconds)
     # Services: one per agent who served a contact (a transferred contact counts in each pool).
     served_by = np.frombuffer(model.work.pool, dtype=np.int16)
     served = np.frombuffer(model.work.contact, dtype=np.int32)
@@ -119,7 +121,7 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
         "pools": {"pool": np.arange(n_pools), "staffed_hours": staffed_hours, "paid_hours": paid_hours,
                   "present_hours": present_run / 3600.0,
                   "busy_hours": busy_run / 3600.0, "occupancy": _ratio(busy_run, present_run),
-                  "handled": handled.astype(float), "agent_cost": agent_cost},
+                  "handled": handled.astype(float), "agent_cost": agent_cost, **spread},
         "pool_intervals": {"pool": np.repeat(np.arange(n_pools), n_int), "interval": np.tile(np.arange(n_int), n_pools),
                            "staffed": staffing.ravel(), "present_hours": present_int.ravel() / 3600.0,
                            "busy_hours": busy_int.ravel() / 3600.0, "occupancy": _ratio(busy_int, present_int).ravel()},
@@ -165,6 +167,25 @@ def frames(s: Scenario, reps: Sequence[Replication], names: Sequence[str] = TABL
             data = dict(items)
         out[name] = pd.DataFrame(data)
     return out
+
+
+#: An agent counts in the spread of occupancy across agents after this much time present.
+MIN_AGENT_SECONDS = 1800.0
+
+
+def _agent_spread(model: Any, n_pools: int, start: float, end: float) -> dict[str, np.ndarray]:
+    """Fairness: per pool, how evenly the work fell on its agents (occupancy of each agent
+    present at least half an hour: standard deviation, lowest and highest)."""
+    pool, _, busy, present = agent_time(model.work, model.presence, start, end)
+    sd, low, high = (np.full(n_pools, np.nan) for _ in range(3))
+    enough = present >= MIN_AGENT_SECONDS
+    occupancy = np.divide(busy, present, out=np.zeros_like(busy), where=present > 0)
+    for p in range(n_pools):
+        mine = occupancy[enough & (pool == p)]
+        if len(mine):
+            sd[p] = mine.std(ddof=1) if len(mine) > 1 else 0.0
+            low[p], high[p] = mine.min(), mine.max()
+    return {"agent_occupancy_sd": sd, "agent_occupancy_min": low, "agent_occupancy_max": high}
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -61,13 +61,16 @@ def print_run(result: RunResult) -> None:
         _print_groups(result.segment_summary(), "segment", "caller segments")
     if (result.chains["transfers"] > 0).any() and result.chains.loc[result.chains["transfers"] > 0, "contacts"].sum():
         _print_chains(result)
-    pools = Table(title="pools")
-    for column in ("pool", "occupancy", "95% CI", "staffed hours", "handled"):
+    pools = Table(title="pools", caption="agents' occupancy: lowest and highest of its agents present half an hour "
+                  "or more (means over replications)")
+    for column in ("pool", "occupancy", "95% CI", "agents' occupancy", "staffed hours", "handled"):
         pools.add_column(column, justify="left" if column == "pool" else "right")
     summary = result.pool_summary().set_index(["pool", "kpi"])
     for pool in s.pools:
         occ = summary.loc[(pool.name, "occupancy")]
-        pools.add_row(pool.name, fmt("occupancy", occ["mean"]), _ci("occupancy", occ),
+        low, high = (summary.loc[(pool.name, f"agent_occupancy_{x}")]["mean"] for x in ("min", "max"))
+        spread = "–" if math.isnan(low) else f"{fmt('occupancy', low)} … {fmt('occupancy', high)}"
+        pools.add_row(pool.name, fmt("occupancy", occ["mean"]), _ci("occupancy", occ), spread,
                       f"{summary.loc[(pool.name, 'staffed_hours')]['mean']:,.1f}",
                       f"{summary.loc[(pool.name, 'handled')]['mean']:,.1f}")
     out.print(pools)

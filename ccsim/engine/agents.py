@@ -1,11 +1,17 @@
-"""Agents: who is on duty in each pool, who is free, and what a free agent does next.
+"""Agents: who is on duty in each pool, who is free, and who answers what.
 
-The generalists' pool has 24 agents at 10:00 and 18 at 14:00. At each change the pool's
-number on duty moves to its new target: new agents start at once; agents who leave go at
-once if they are free, and finish their current contact first if not (that overtime counts
-as time present). A free agent takes the next eligible caller from the first of its skills
-that has one (:meth:`Queues.next_for`), else waits; the agent who has waited longest is the
-next to answer an arriving caller (a line of free agents per pool).
+The generalists' pool has 24 agents at 10:00 and 18 at 14:00 (:mod:`ccsim.engine.staffing`
+says when the number changes). At each change the pool moves to its new target: new agents
+start at once; agents who leave go at once if they are free, and finish their current contact
+first if not (that overtime counts as time present).
+
+Two routing questions are answered here. A freed agent takes the next eligible caller of its
+skills (:class:`~ccsim.engine.queues.Queues`: the first skill in the pool's list that has one,
+or the longest wait across them), else waits among the pool's free agents. An arriving caller
+goes to a free agent of the pools answering its queue by the queue's rule: the first listed
+pool with a free agent (the longest idle of it; the default), the longest idle agent of all
+those pools (the usual default of real switches), a random free agent, or the free agent of
+the pool with the lowest occupancy so far.
 """
 
 from __future__ import annotations
@@ -26,14 +32,19 @@ class PoolState:
 
     index: int
     name: str
-    # (priority line, line, after) for each skill of the pool, in the order listed: where a
-    # free agent looks.
-    routes: list[tuple[deque, deque, float]]
+    # (lines, after, weight) for each skill of the pool, in the order listed: where a free agent looks.
+    routes: list[tuple[list[deque], float, float]]
+    take: object = None  # routes, now -> the contact a free agent takes, or -1
     idle: deque = field(default_factory=deque)  # free agents, longest idle first
+    idle_since: dict = field(default_factory=dict)  # agent -> when they became free (longest-idle routing)
     off_duty: list = field(default_factory=list)  # ids of agents not on shift, for reuse
     present: int = 0  # agents in the center: idle, busy, or finishing before leaving
     leaving: int = 0  # busy agents whose shift has ended
     next_agent: int = 0
+    # agent-seconds present and busy so far (least-occupied routing), up to ``since``
+    present_area: float = 0.0
+    busy_area: float = 0.0
+    since: float = 0.0
 
 
 class Agents:
@@ -43,45 +54,103 @@ class Agents:
     bound after construction (the journey and the agents call each other).
     """
 
-    def __init__(self, plan: Plan, env, queues: Queues, presence: PresenceRecords):
+    def __init__(self, plan: Plan, env, queues: Queues, presence: PresenceRecords, routing_u=None):
         self.plan = plan
         self.env = env
         self.presence = presence
-        self.pools = [
-            PoolState(p.index, p.name, [(queues.priority[k], queues.waiting[k], after) for k, after in p.routes])
-            for p in plan.pools
-        ]
+        weighted = plan.weighted_classes
+        self.pools = []
+        for p in plan.pools:
+            pool = PoolState(p.index, p.name, [(queues.lines[k], after, w) for k, after, w in p.routes])
+            if p.takes == "longest_waiting":
+                pool.take = lambda routes, now: queues.longest_weighted(routes, now, across_skills=True)
+            elif weighted:
+                pool.take = lambda routes, now: queues.longest_weighted(routes, now, across_skills=False)
+            else:
+                pool.take = queues.first_eligible
+            self.pools.append(pool)
         #: per queue, the pools that answer at once (in pool order)
         self.first = [[self.pools[p] for p in pools] for pools in plan.first]
-        self._next_for = queues.next_for
+        self._selection = plan.selection
+        # Whether idle times / occupancy must be kept up to date for the queues' routing rules.
+        self._track_idle = "longest_idle" in plan.selection
+        self._track_busy = "least_occupied" in plan.selection
+        self._routing_u = routing_u  # per contact, uniforms of the random rule (one per queue visit)
         self.answer = None  # bound by the model
 
     def start(self, staffing: Staffing) -> None:
         """Put the first agents on duty and schedule every later change."""
         self._targets = staffing.targets
-        for pool, target in zip(self.pools, staffing.initial):
+        for pool, target in zip(self.pools, staffing.initial, strict=True):
             self.staff(pool, target)
         for k, t in enumerate(staffing.times):
             later(self.env, t, k, self._change)
 
     def _change(self, event) -> None:
-        for pool, target in zip(self.pools, self._targets[event._value]):
+        for pool, target in zip(self.pools, self._targets[event._value], strict=True):
             self.staff(pool, target)
+
+    # -- a freed agent ------------------------------------------------------------------------------
 
     def free(self, pool: PoolState, agent: int) -> None:
         """A free agent leaves if their shift is over, else takes the next caller or waits."""
+        if self._track_busy:
+            self._touch(pool)
         if pool.leaving:
             pool.leaving -= 1
             self._leave(pool, agent)
             return
-        i = self._next_for(pool.routes, self.env._now)
+        i = pool.take(pool.routes, self.env._now)
         if i >= 0:
             self.answer(pool, agent, i)
         else:
             pool.idle.append(agent)
+            if self._track_idle:
+                pool.idle_since[agent] = self.env._now
+
+    # -- an arriving contact ------------------------------------------------------------------------
+
+    def pick(self, k: int, i: int, visit: int = 0):
+        """A free agent for contact ``i`` arriving at queue ``k``, taken from the idle: ``(pool, agent)``,
+        or ``(None, -1)`` when no pool answering the queue at once has one."""
+        rule = self._selection[k]
+        pools = [pool for pool in self.first[k] if pool.idle]
+        if not pools:
+            return None, -1
+        if rule == "pool_order":
+            pool = pools[0]
+        elif rule == "longest_idle":
+            pool = min(pools, key=lambda p: p.idle_since[p.idle[0]])  # ties: the first listed
+        elif rule == "random":
+            u = self._routing_u[i][min(visit, len(self._routing_u[i]) - 1)]
+            j = min(int(u * sum(len(p.idle) for p in pools)), sum(len(p.idle) for p in pools) - 1)
+            for pool in pools:
+                if j < len(pool.idle):
+                    if self._track_busy:
+                        self._touch(pool)
+                    agent = pool.idle[j]
+                    del pool.idle[j]
+                    return pool, agent
+                j -= len(pool.idle)
+        else:  # least_occupied
+            now = self.env._now
+            for pool in pools:
+                self._touch(pool, now)
+            pool = min(pools, key=lambda p: p.busy_area / p.present_area if p.present_area > 0 else 0.0)
+        return pool, self.pop_idle(pool)
+
+    def pop_idle(self, pool: PoolState) -> int:
+        """The pool's longest idle agent, who stops being idle."""
+        if self._track_busy:
+            self._touch(pool)
+        return pool.idle.popleft()
+
+    # -- staffing -----------------------------------------------------------------------------------
 
     def staff(self, pool: PoolState, target: int) -> None:
         """Move the pool's number on duty to ``target``."""
+        if self._track_busy:
+            self._touch(pool)
         staying = pool.present - pool.leaving
         if target > staying:
             coming = target - staying
@@ -90,7 +159,7 @@ class Agents:
             for _ in range(coming - kept):
                 agent = pool.off_duty.pop() if pool.off_duty else self._new_agent(pool)
                 pool.present += 1
-                self.presence.add(self.env._now, pool.index, +1)
+                self.presence.add(self.env._now, pool.index, agent, +1)
                 self.free(pool, agent)
         elif target < staying:
             going = staying - target
@@ -102,7 +171,16 @@ class Agents:
     def _leave(self, pool: PoolState, agent: int) -> None:
         pool.present -= 1
         pool.off_duty.append(agent)
-        self.presence.add(self.env._now, pool.index, -1)
+        self.presence.add(self.env._now, pool.index, agent, -1)
+
+    def _touch(self, pool: PoolState, now: float | None = None) -> None:
+        """Bring the pool's present and busy agent-seconds up to now (before a change)."""
+        now = self.env._now if now is None else now
+        dt = now - pool.since
+        if dt > 0:
+            pool.present_area += pool.present * dt
+            pool.busy_area += (pool.present - len(pool.idle)) * dt
+            pool.since = now
 
     @staticmethod
     def _new_agent(pool: PoolState) -> int:

@@ -12,6 +12,7 @@ to a scenario leaves the callers' other quantities as they were.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,6 +99,26 @@ def draw_handle_time(plan: Plan, intent: np.ndarray, interval: np.ndarray, u: np
     if plan.handle_factor is not None:
         handle *= plan.handle_factor[intent, interval]
     return handle
+
+
+def patience_of(plan: Plan, segment: int, intent: int, interval: int, u: float) -> float:
+    """:func:`draw_patience` for one contact (a redial): the same rules, scalar arithmetic."""
+    spec = plan.intent_patience[intent]
+    if spec is not None:
+        factor = plan.intent_patience_factor[intent, interval] if plan.intent_patience_factor is not None else 1.0
+    else:
+        spec = plan.patience[segment]
+        if spec is None:
+            return math.inf
+        factor = plan.patience_factor[segment, interval] if plan.patience_factor is not None else 1.0
+    value = float(spec.ppf(u))
+    return value * factor if factor != 1.0 else value
+
+
+def handle_time_of(plan: Plan, intent: int, interval: int, u: float) -> float:
+    """:func:`draw_handle_time` for one contact (a redial)."""
+    value = float(plan.handle_time[intent].ppf(u))
+    return value * plan.handle_factor[intent, interval] if plan.handle_factor is not None else value
 
 
 def _draw_secondary(plan: Plan, segment: np.ndarray, intent: np.ndarray, streams: Streams):

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from .callers import draw_handle_time, draw_patience
+from .callers import handle_time_of, patience_of
 from .ivr import CONTAINED, HUNG_UP
-from .queues import ARRIVING, DONE, EPS, SERVING, WAITING
+from .queues import ARRIVING, DONE, SERVING, WAITING
 from .records import Outcome
 from .service import HAND_ON
 from .steps import later
@@ -55,9 +53,14 @@ class Journey:
         self._explain = model.explain
         self._redirect_u = model.redirect_u
         self._arrival_times = model.arrival_times
-        self._waiting = self.queues.waiting
-        self._priority = self.queues.priority
+        self._lines = self.queues.lines
+        self._fresh_class, self._transfer_class = plan.fresh_class, plan.transfer_class
+        self._weighted = plan.weighted_classes
         self._live = self.queues.live
+        # Arriving contacts go to the first listed pool with a free agent, by an inline loop,
+        # unless some queue routes by another rule (then the agents pick).
+        self._pool_order = all(rule == "pool_order" for rule in plan.selection)
+        self._pick = self.agents.pick
         self._first = self.agents.first
         self._intent_skill = plan.intent_skill
         self._overflow = [[(after, self._make_overflow(self.agents.pools[p], k)) for after, p in plan.overflow[k]]
@@ -109,12 +112,18 @@ class Journey:
         rec.queue_join[i] = now
         rec.queues[i] = 1
         self._joined[i] = now
-        for pool in self._first[k]:
-            if pool.idle:
-                self.answer(pool, pool.idle.popleft(), i)
+        if self._pool_order:
+            for pool in self._first[k]:
+                if pool.idle:
+                    self.answer(pool, pool.idle.popleft(), i)
+                    return
+        else:
+            pool, agent = self._pick(k, i)
+            if pool is not None:
+                self.answer(pool, agent, i)
                 return
         self._state[i] = WAITING
-        self._waiting[k].append(i)
+        self._lines[k][self._fresh_class[rec.segment[i]]].append(i)
         patience = rec.patience[i]
         if patience != math.inf:
             later(self.env, patience, i, self._on_abandon)
@@ -178,13 +187,19 @@ class Journey:
             rec.queue[i] = k
         self._at[i] = k
         self._joined[i] = now
-        for pool in self._first[k]:
-            if pool.idle:
-                self.answer(pool, pool.idle.popleft(), i)
+        if self._pool_order:
+            for pool in self._first[k]:
+                if pool.idle:
+                    self.answer(pool, pool.idle.popleft(), i)
+                    return
+        else:
+            pool, agent = self._pick(k, i, visit - 1)
+            if pool is not None:
+                self.answer(pool, agent, i)
                 return
         self._state[i] = WAITING
         transfers = rec.transfers[i]
-        self.queues.add(i, k, priority=bool(transfers and self._transfer_priority))
+        self.queues.add(i, k, (self._transfer_class if transfers else self._fresh_class)[rec.segment[i]])
         patience = rec.patience[i]
         if transfers:
             patience *= self._patience_factor ** transfers
@@ -221,22 +236,23 @@ class Journey:
             self.end(i, Outcome.ABANDONED)
 
     def _make_overflow(self, pool, k: int):
-        """The callback that lets ``pool`` take a caller who has waited long enough in queue k."""
-        line, priority = self._waiting[k], self._priority[k]
-        after = next(r[2] for r in pool.routes if r[1] is line)
-        skip_gone = self.queues.skip_gone
+        """The callback that lets ``pool`` take a caller who has waited long enough in queue k.
+
+        When the timer of a caller still waiting fires, the pool (if it has a free agent) takes
+        the contact of queue k it would take now: that caller, or one ahead of them (an earlier
+        caller of the same line became eligible earlier and found no free agent; a caller of a
+        line served first goes first if they have waited long enough too).
+        """
+        lines = self._lines[k]
+        after = next(r[1] for r in pool.routes if r[0] is lines)
+        eligible_in, pop_idle = self.queues.eligible_in, self.agents.pop_idle
+        weighted = self._weighted
 
         def overflow(event) -> None:
-            # Callers ahead of this one in its line became eligible earlier and found no free
-            # agent, so if this caller still waits the head of its line is an eligible caller;
-            # a transferred caller with priority goes first if it has waited long enough too.
             if pool.idle and self.still_waiting(event._value):
-                skip_gone(priority)
-                if priority and self._joined[priority[0]] + after <= self.env._now + EPS:
-                    self.answer(pool, pool.idle.popleft(), priority.popleft())
-                else:
-                    skip_gone(line)
-                    self.answer(pool, pool.idle.popleft(), line.popleft())
+                j = eligible_in(k, after, self.env._now, weighted)
+                if j >= 0:
+                    self.answer(pool, pop_idle(pool), j)
 
         return overflow
 
@@ -314,11 +330,11 @@ class Journey:
         visit = rec.transfers[i]
         if outcome != HAND_ON:
             self.end(i, outcome)
-            self.work.add(pool.index, i, since, now + self._wrap_up(pool, agent, i, visit))
+            self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
         elif target < 0 or rec.transfers[i] >= self._max_chain:
             rec.lost_intents[i] = rec.secondary[i]
             self.end(i, Outcome.UNRESOLVED)  # nowhere to go, or passed on too often
-            self.work.add(pool.index, i, since, now + self._wrap_up(pool, agent, i, visit))
+            self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
         else:
             rec.transfers[i] += 1
             if self._warm_mode:
@@ -328,7 +344,7 @@ class Journey:
                 if self._reexplain is not None:
                     self._explain.add(i)
                 self.join_queue(i, target)
-                self.work.add(pool.index, i, since, now + self._wrap_up(pool, agent, i, visit))
+                self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
 
     def planned_end(self, i: int) -> tuple[int, int]:
         """How the service in progress of ``i`` will end: (outcome or HAND_ON, target queue)."""
@@ -339,7 +355,7 @@ class Journey:
         pool, agent, since, handed, visit = self.warm.pop(i)
         now = self.env._now
         self.records.talk[i] += now - handed
-        self.work.add(pool.index, i, since, now + self._wrap_up(pool, agent, i, visit))
+        self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
 
     # -- the end, and maybe another contact -------------------------------------------------------
 
@@ -380,11 +396,9 @@ class Journey:
         streams = self._streams
         plan = self.plan
         segment, intent = rec.segment[i], rec.intent[i]
-        interval = np.array([min(int(self.env._now // plan.interval), plan.n_intervals - 1)])
-        patience = float(draw_patience(plan, np.array([segment]), np.array([intent]), interval,
-                                       np.array([streams["patience"].random()]))[0])
-        handle = float(draw_handle_time(plan, np.array([intent]), interval,
-                                        np.array([streams["handle_times"].random()]))[0])
+        interval = min(int(self.env._now // plan.interval), plan.n_intervals - 1)
+        patience = patience_of(plan, segment, intent, interval, streams["patience"].random())
+        handle = handle_time_of(plan, intent, interval, streams["handle_times"].random())
         j = rec.add_contact(customer=rec.customer[i], attempt=rec.attempt[i] + 1, channel=channel,
                             arrival=self.env._now, segment=segment, intent=intent, secondary=rec.secondary[i],
                             patience=patience, handle_time=handle)

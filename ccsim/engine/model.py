@@ -86,8 +86,8 @@ class Model:
         self.secondary = dict(callers.secondary)
         self.wraps = _after_call_work(plan, callers) if plan.wrapup is not None else None
         self.explain: set[int] = set()  # contacts whose next agent must hear the story again
-        self.queues = Queues(len(plan.skills), self.state, self.joined)
-        self.agents = Agents(plan, self.env, self.queues, self.presence)
+        self.queues = Queues(len(plan.skills), plan.n_classes, plan.class_weight, self.state, self.joined)
+        self.agents = Agents(plan, self.env, self.queues, self.presence, self.uniforms.get("routing"))
         self.service = self.service_class(plan, self.records, self.uniforms, self.secondary, self.explain)
         self.journey = self.journey_class(self, callers)
         self.agents.answer = self.journey.answer
@@ -138,7 +138,7 @@ class Model:
         done = np.flatnonzero(c["outcome"] == _RESOLVED)
         done = done[np.argsort(c["end"][done], kind="stable")]  # in the order they finished
         c["talk"][done] = c["end"][done] - c["answer"][done]
-        self.work.add_batch(c["pool"][done], done, c["answer"][done], c["end"][done] + c["wrap"][done])
+        self.work.add_batch(c["pool"][done], done, c["agent"][done], c["answer"][done], c["end"][done] + c["wrap"][done])
 
     def _close_open_work(self) -> None:
         """At a hard stop the calls in progress count as work up to the end."""
@@ -147,9 +147,9 @@ class Model:
         start = rec.answer if not self.plan.journey else self.since
         for i, state in enumerate(self.state):
             if state == SERVING:
-                self.work.add(rec.pool[i], i, start[i], now)
-        for i, (pool, _, since, _, _) in self.journey.warm.items():
-            self.work.add(pool.index, i, since, now)
+                self.work.add(rec.pool[i], i, rec.agent[i], start[i], now)
+        for i, (pool, agent, since, _, _) in self.journey.warm.items():
+            self.work.add(pool.index, i, agent, since, now)
 
 
 def _after_call_work(plan: Plan, callers: Callers) -> list[list[float]]:

@@ -36,7 +36,9 @@ class PoolPlan:
 
     index: int
     name: str
-    routes: tuple[tuple[int, float], ...]  # (queue, seconds a contact must have waited), in the order listed
+    # (queue, seconds a contact must have waited, weight of a wait there), in the order listed
+    routes: tuple[tuple[int, float, float], ...]
+    takes: str  # "skill_order" or "longest_waiting"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,14 @@ class Plan:
     paid_hours: np.ndarray  # pools x intervals: paid agent-hours (on duty and paid breaks)
     mean_handle: tuple[float, ...]  # per queue: mean handle time of its intents (announced waits)
     sl_seconds: tuple[float, ...]  # per queue: its service-level threshold
+    selection: tuple[str, ...]  # per queue: which free agent an arriving contact goes to
+    # Waiting lines: each queue has n_classes lines, answered in their order (strict) or by the
+    # longest wait times the class weight (weighted).
+    n_classes: int
+    fresh_class: tuple[int, ...]  # per segment: the line of a contact not transferred
+    transfer_class: tuple[int, ...]  # per segment: the line of a transferred contact
+    class_weight: tuple[float, ...]
+    weighted_classes: bool
     speed: tuple[tuple[float, ...], ...] | None  # per pool, per intent: handle-time factor; None: all 1
     wrapup: tuple[Any, ...] | None  # per intent: after-call work distribution or None; None: no after-call work
     wrapup_factor: tuple[float, ...]  # per pool
@@ -119,7 +129,8 @@ def compile_plan(s: Scenario) -> Plan:
     index = {skill: k for k, skill in enumerate(skills)}
     n = s.n_intervals
     pools = tuple(
-        PoolPlan(p, pool.name, tuple((index[r.skill], r.after) for r in pool.skills))
+        PoolPlan(p, pool.name, tuple((index[r.skill], r.after, (pool.skill_weights or {}).get(r.skill, 1.0))
+                                     for r in pool.skills), pool.takes)
         for p, pool in enumerate(s.pools)
     )
     first: list[list[int]] = [[] for _ in skills]
@@ -166,7 +177,7 @@ def compile_plan(s: Scenario) -> Plan:
         handle_time=tuple(x.handle_time for x in s.intents),
         handle_factor=_factors(s, s.intents, "handle_time_factor"),
         secondary=tuple(g.secondary_intents for g in s.segments),
-        uniform_widths=_uniform_widths(s, ivr, journey),
+        uniform_widths=_uniform_widths(s, ivr, journey, [s.agent_selection_of(k) for k in skills]),
         skills=tuple(skills),
         intent_skill=tuple(index[x.skill] for x in s.intents),
         pools=pools,
@@ -175,6 +186,8 @@ def compile_plan(s: Scenario) -> Plan:
         **_staffing(s),
         mean_handle=tuple(mean_handle),
         sl_seconds=tuple(s.service_level_seconds_of(k) for k in skills),
+        selection=tuple(s.agent_selection_of(k) for k in skills),
+        **_classes(s),
         speed=tuple(tuple((p.proficiency or {}).get(x.skill, 1.0) for x in s.intents) for p in s.pools)
         if any(p.proficiency for p in s.pools) else None,
         wrapup=tuple(x.wrapup for x in s.intents) if any(x.wrapup for x in s.intents) else None,
@@ -207,7 +220,7 @@ def resolution_width(max_chain: int) -> int:
     return 3 * (max_chain + 1) + MAX_SECONDARY
 
 
-def _uniform_widths(s: Scenario, ivr: IvrModel | None, journey: bool) -> dict[str, int]:
+def _uniform_widths(s: Scenario, ivr: IvrModel | None, journey: bool, selection: list[str]) -> dict[str, int]:
     """The per-caller uniforms each purpose the scenario uses needs (in a fixed order)."""
     widths = {}
     if ivr is not None:
@@ -220,6 +233,8 @@ def _uniform_widths(s: Scenario, ivr: IvrModel | None, journey: bool) -> dict[st
         widths["callbacks"] = 1
     if any(x.wrapup is not None for x in s.intents):
         widths["wrapup"] = s.transfers.max_chain + 1 if journey else 1  # one per agent who serves the contact
+    if "random" in selection:
+        widths["routing"] = s.transfers.max_chain + 1 if journey else 1  # one per queue visit
     return widths
 
 
@@ -234,6 +249,29 @@ def _staffing(s: Scenario) -> dict[str, Any]:
     absent = any(pool.absence > 0 for pool in s.pools)
     return {"staffing": staffing, "rosters": tuple(rosters) if absent else None, "scheduled": _frozen(scheduled),
             "available": _frozen(available), "paid_hours": _frozen(paid)}
+
+
+def _classes(s: Scenario) -> dict[str, Any]:
+    """The waiting lines of a queue: by segment priority (highest first), transferred contacts
+    with priority before all others. Strict priorities need a line per priority level; weighted
+    ones a line per segment (each with its own weight)."""
+    weighted = s.routing.priorities == "weighted"
+    if weighted:
+        order = sorted(range(len(s.segments)), key=lambda g: -s.segments[g].priority)
+        rank = {g: order.index(g) for g in range(len(s.segments))}
+        weights = [s.segments[g].priority_weight for g in order]
+    else:
+        levels = sorted({g.priority for g in s.segments}, reverse=True)
+        rank = {g: levels.index(seg.priority) for g, seg in enumerate(s.segments)}
+        weights = [1.0] * len(levels)
+    n = len(weights)
+    if s.transfers.priority:  # transferred contacts first, among them by priority too
+        return {"n_classes": 2 * n, "fresh_class": tuple(n + rank[g] for g in range(len(s.segments))),
+                "transfer_class": tuple(rank[g] for g in range(len(s.segments))),
+                "class_weight": tuple(weights * 2), "weighted_classes": weighted}
+    fresh = tuple(rank[g] for g in range(len(s.segments)))
+    return {"n_classes": n, "fresh_class": fresh, "transfer_class": fresh, "class_weight": tuple(weights),
+            "weighted_classes": weighted}
 
 
 def _day_shares(s: Scenario) -> np.ndarray:

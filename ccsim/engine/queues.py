@@ -1,13 +1,22 @@
 """Queues: the contacts waiting for each skill, in the order they will be answered.
 
-Callers for the cards queue wait in line; the first in line is answered first. A caller who
-was transferred and has priority (``transfers.priority``) waits in a second line of the same
-queue that is served before the first. A caller who hangs up is not searched for and removed:
-the line skips them when they reach its head (lazy deletion), which keeps joining and leaving
-a line constant-time however long it is.
+Callers for the cards queue wait in line; the first in line is answered first. A queue may
+have several lines: premium customers (a higher segment ``priority``) wait in a line that is
+always served before the regular one, and a transferred caller with priority
+(``transfers.priority``) waits in a line served before both. With weighted priorities
+(``routing.priorities: weighted``) the head of each line competes by its wait times its
+segment's weight, so a regular caller who has waited long enough goes before a premium one
+who just arrived. Within a line it is first come, first served.
 
-A contact's state (waiting, being served, done) lives in one shared array that every part of
-the model reads; a line holds contact numbers.
+A free agent looks at its skills' queues in the order its pool lists them and takes the first
+eligible contact (``takes: skill_order``), or the one that has waited longest across them,
+each wait weighted by the skill's weight (``takes: longest_waiting``). A contact is eligible
+for an overflow route once it has waited the route's ``after`` seconds.
+
+A caller who hangs up is not searched for and removed: the line skips them when they reach
+its head (lazy deletion), which keeps joining and leaving a line constant-time however long
+it is. A contact's state (waiting, being served, done) lives in one shared array that every
+part of the model reads; a line holds contact numbers.
 """
 
 from __future__ import annotations
@@ -26,21 +35,20 @@ class Queues:
     """The waiting lines of every queue (skill) of one replication.
 
     Attributes:
-        waiting: per queue, first-time contacts (and transferred ones without priority), FCFS.
-        priority: per queue, transferred contacts with priority, FCFS, answered first.
-        live: per queue, contacts waiting now (kept only when a callback offer needs it).
+        lines: per queue, its lines in the order they are served (strict priorities).
+        live: per queue, contacts waiting now (kept only where announced waits need it).
     """
 
-    def __init__(self, n_queues: int, state, joined):
-        self.waiting = [deque() for _ in range(n_queues)]
-        self.priority = [deque() for _ in range(n_queues)]
+    def __init__(self, n_queues: int, n_classes: int, class_weight: tuple[float, ...], state, joined):
+        self.lines = [[deque() for _ in range(n_classes)] for _ in range(n_queues)]
         self.live = [0] * n_queues
+        self._weight = class_weight
         self._state = state
         self._joined = joined
 
-    def add(self, i: int, k: int, priority: bool) -> None:
-        """Contact ``i`` joins the end of queue ``k``'s line (the priority line if ``priority``)."""
-        (self.priority if priority else self.waiting)[k].append(i)
+    def add(self, i: int, k: int, line: int) -> None:
+        """Contact ``i`` joins the end of line ``line`` of queue ``k``."""
+        self.lines[k][line].append(i)
 
     def skip_gone(self, line: deque) -> None:
         """Drop contacts at the head of a line who are no longer waiting (they hung up)."""
@@ -48,22 +56,42 @@ class Queues:
         while line and state[line[0]] != WAITING:
             line.popleft()
 
-    def next_for(self, routes, now: float) -> int:
-        """The contact a free agent with these routes takes, removed from its line; -1: none.
+    def first_eligible(self, routes, now: float) -> int:
+        """Skill order, strict priorities: the first eligible head, taken from its line; -1: none.
 
-        ``routes`` are ``(priority line, line, after)`` per skill of the agent's pool, in the
-        order listed: the first skill with an eligible contact wins (a contact is eligible for
-        an overflow route once it has waited ``after`` seconds).
+        ``routes`` are ``(lines, after, weight)`` per skill of the agent's pool, in the order
+        listed.
         """
         state = self._state
         joined = self._joined
-        for priority, line, after in routes:
-            if priority:
-                self.skip_gone(priority)
-                if priority and (after == 0 or joined[priority[0]] + after <= now + EPS):
-                    return priority.popleft()
-            while line and state[line[0]] != WAITING:
-                line.popleft()  # callers who hung up while waiting
-            if line and (after == 0 or joined[line[0]] + after <= now + EPS):
-                return line.popleft()
+        for lines, after, _ in routes:
+            for line in lines:
+                while line and state[line[0]] != WAITING:
+                    line.popleft()  # callers who hung up while waiting
+                if line and (after == 0 or joined[line[0]] + after <= now + EPS):
+                    return line.popleft()
         return -1
+
+    def longest_weighted(self, routes, now: float, across_skills: bool) -> int:
+        """The eligible head with the longest wait x class weight x skill weight, taken from its
+        line; within one skill at a time (in the pool's order) unless ``across_skills``."""
+        joined = self._joined
+        weights = self._weight
+        best, best_line = -1.0, None
+        for lines, after, skill_weight in routes:
+            for c, line in enumerate(lines):
+                self.skip_gone(line)
+                if line and (after == 0 or joined[line[0]] + after <= now + EPS):
+                    score = (now - joined[line[0]]) * weights[c] * skill_weight
+                    if score > best:
+                        best, best_line = score, line
+            if best_line is not None and not across_skills:
+                break
+        return best_line.popleft() if best_line is not None else -1
+
+    def eligible_in(self, k: int, after: float, now: float, weighted: bool) -> int:
+        """For an overflow pool: the contact of queue ``k`` it may take now (waited ``after``)."""
+        lines = self.lines[k]
+        if weighted:
+            return self.longest_weighted(((lines, after, 1.0),), now, across_skills=False)
+        return self.first_eligible(((lines, after, 1.0),), now)

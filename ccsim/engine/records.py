@@ -123,17 +123,20 @@ class WorkRecords:
     def __init__(self) -> None:
         self.pool = array("h")
         self.contact = array("i")
+        self.agent = array("i")
         self.start = array("d")
         self.end = array("d")
 
-    def add(self, pool: int, contact: int, start: float, end: float) -> None:
+    def add(self, pool: int, contact: int, agent: int, start: float, end: float) -> None:
         self.pool.append(pool)
         self.contact.append(contact)
+        self.agent.append(agent)
         self.start.append(start)
         self.end.append(end)
 
-    def add_batch(self, pool: np.ndarray, contact: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
-        for name, column in (("pool", pool), ("contact", contact), ("start", start), ("end", end)):
+    def add_batch(self, pool: np.ndarray, contact: np.ndarray, agent: np.ndarray, start: np.ndarray,
+                  end: np.ndarray) -> None:
+        for name, column in (("pool", pool), ("contact", contact), ("agent", agent), ("start", start), ("end", end)):
             mine = getattr(self, name)
             mine.frombytes(np.ascontiguousarray(column, dtype=mine.typecode).tobytes())
 
@@ -147,9 +150,11 @@ class PresenceRecords:
     def __init__(self) -> None:
         self.time = array("d")
         self.pool = array("h")
+        self.agent = array("i")
         self.delta = array("i")
 
-    def add(self, time: float, pool: int, delta: int) -> None:
+    def add(self, time: float, pool: int, agent: int, delta: int) -> None:
         self.time.append(time)
         self.pool.append(pool)
+        self.agent.append(agent)
         self.delta.append(delta)

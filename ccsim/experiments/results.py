@@ -44,7 +44,8 @@ JOURNEY_KPIS = ("unresolved", "contained", "ivr_abandoned", "hold_abandoned", "d
                 "ivr_abandon_rate", "containment_rate", "misroute_rate", "transfers_per_contact",
                 "lost_intents_per_contact", "hold_abandon_rate", "callbacks", "in_system", "short_abandons",
                 "telephony_cost", "agent_cost", "cost", "cost_per_resolved", "wrapup_seconds")
-POOL_SUMMARY_KPIS = ("occupancy", "staffed_hours", "busy_hours", "handled")
+POOL_SUMMARY_KPIS = ("occupancy", "staffed_hours", "paid_hours", "busy_hours", "handled", "agent_occupancy_sd",
+                     "agent_occupancy_min", "agent_occupancy_max")
 INTERVAL_SUMMARY_KPIS = ("arrivals", "offered", "abandon_rate", "asa_seconds", "service_level", "staffed")
 
 #: Files a run writes into its output folder (``write`` refuses to overwrite them unasked).

@@ -60,6 +60,10 @@ class Segment(_Model):
     patience_factor: PerIntervalRate | None = Field(
         default=None, description="patience multiplied by this in each interval (of arrival); one number or a list"
     )
+    priority: int = Field(default=0, ge=0, le=100, description="higher is answered first (VIP); FCFS within a priority")
+    priority_weight: float = Field(
+        default=1, gt=0, description="with routing.priorities: weighted, waits count this many times"
+    )
 
 
 class Research(_Model):

@@ -71,6 +71,10 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
         check_length(f"pools[{i}].agents", pool.agents)
         check_length(f"pools[{i}].shrinkage", pool.shrinkage)
         problems += _schedule_checks(s, i, pool)
+        for skill in pool.skill_weights or {}:
+            if skill not in {r.skill for r in pool.skills}:
+                problems.append((f"pools[{i}].skill_weights.{skill}", f"'{skill}' is not a skill of this pool "
+                                 f"(its skills: {', '.join(r.skill for r in pool.skills)})"))
         for skill in pool.proficiency or {}:
             if skill not in {r.skill for r in pool.skills}:
                 problems.append((f"pools[{i}].proficiency.{skill}", f"'{skill}' is not a skill of this pool "

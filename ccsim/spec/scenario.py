@@ -87,13 +87,32 @@ class ServiceLevelGoal(_Model):
     target: float | None = Field(default=None, gt=0, le=1, description="the goal, e.g. 0.8; used by ccsim staff")
 
 
+AgentSelection = Literal["pool_order", "longest_idle", "random", "least_occupied"]
+
+
+class Routing(_Model):
+    """How waiting contacts and free agents are matched."""
+
+    priorities: Literal["strict", "weighted"] = Field(
+        default="strict",
+        description="strict: a higher segment priority is always answered first; weighted: the longest "
+                    "wait times segments[].priority_weight goes first",
+    )
+    agent_selection: AgentSelection = Field(
+        default="pool_order",
+        description="which free agent an arriving contact goes to: the first listed pool with one free "
+                    "(longest idle within it), the longest idle of all, a random one, or the least occupied pool's",
+    )
+
+
 class QueueSettings(_Model):
-    """Settings of one queue (skill): its own service-level goal, and more to come."""
+    """Settings of one queue (skill): its own service-level goal and routing."""
 
     skill: Name
     service_level: ServiceLevelGoal | None = Field(
         default=None, description="this queue's threshold and goal; default: service_level_seconds"
     )
+    agent_selection: AgentSelection | None = Field(default=None, description="default: routing.agent_selection")
 
 
 class Scenario(_Model):
@@ -120,6 +139,7 @@ class Scenario(_Model):
     holds: Holds = Holds()
     callback: Callback | None = None
     queues: list[QueueSettings] | None = Field(default=None, description="per-queue settings (service-level goals)")
+    routing: Routing = Routing()
     telephony_cost_per_minute: float = Field(default=0, ge=0, description="per minute a contact is in the center")
 
     # Derived quantities the engine and the KPIs share.
@@ -175,6 +195,10 @@ class Scenario(_Model):
 
     def queue_settings(self, skill: str) -> QueueSettings | None:
         return next((q for q in self.queues or () if q.skill == skill), None)
+
+    def agent_selection_of(self, skill: str) -> str:
+        q = self.queue_settings(skill)
+        return q.agent_selection if q is not None and q.agent_selection is not None else self.routing.agent_selection
 
     def service_level_seconds_of(self, skill: str) -> float:
         """The service-level threshold of a queue: its own, else the scenario's."""

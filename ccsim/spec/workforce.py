@@ -103,6 +103,14 @@ class Pool(_Model):
         default=None, description="handle-time factor per skill: 0.8 = 20% faster on that skill's intents"
     )
     wrapup_factor: float = Field(default=1, ge=0, description="this pool's after-call work, times the intents'")
+    takes: Literal["skill_order", "longest_waiting"] = Field(
+        default="skill_order",
+        description="which waiting contact a freed agent takes: the first skill in its list that has one, "
+                    "or the one waiting longest across its skills (weighted by skill_weights)",
+    )
+    skill_weights: dict[Name, Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, description="with takes: longest_waiting, a wait in this skill's queue counts this many times"
+    )
     script: Annotated[list[Name] | Literal["all"] | None, BeforeValidator(_script)] = Field(
         default=None,
         description="intents the script covers; 'all'; none = the intents of the pool's skills",
