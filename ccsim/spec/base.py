@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from ..errors import short
+
 #: Bounds that keep each contact's pre-drawn random numbers a fixed, small number.
 MAX_CHAIN = 20
 MAX_SECONDARY = 5
@@ -30,13 +32,18 @@ def _per_interval(integer: bool) -> BeforeValidator:
     def check_one(value: Any) -> float | int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise PydanticCustomError(
-                "per_interval", f"must be {kind} >= 0, or a list of them (one per interval)"
+                "per_interval", f"must be {kind} >= 0, or a list of them (one per interval), got {short(value)}"
             )
+        if isinstance(value, float) and math.isnan(value):
+            raise PydanticCustomError("per_interval", f"must be {kind} >= 0, got .nan (not a number)")
+        if value < 0 or (isinstance(value, float) and math.isinf(value)):
+            raise PydanticCustomError("per_interval", f"must be {kind} >= 0, got {short(value)}")
         if integer and value != int(value):
-            raise PydanticCustomError("per_interval", f"must be {kind} >= 0, got {value!r}")
-        if not math.isfinite(value) or value < 0:
-            raise PydanticCustomError("per_interval", f"must be {kind} >= 0, got {value!r}")
-        return int(value) if integer else float(value)
+            raise PydanticCustomError("per_interval", f"must be {kind} >= 0, got {short(value)}")
+        try:
+            return int(value) if integer else float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            raise PydanticCustomError("per_interval", f"is far too large, got {short(value)}") from None
 
     def validate(value: Any) -> Any:
         if isinstance(value, (list, tuple)):
@@ -63,6 +70,9 @@ def clock_seconds(value: str) -> float:
 
 
 def check_clock(value: str) -> str:
+    """A clock time ``'HH:MM'`` (``'9:30'`` too). Use it in a field validator of every clock field:
+    the loader then recognizes the field and hints that ``start: 9:30`` needs quotes."""
     if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value):
-        raise PydanticCustomError("clock", "must be a clock time HH:MM in quotes, e.g. '08:00'")
+        raise PydanticCustomError("clock", f"must be a clock time HH:MM from 00:00 to 23:59, in quotes, e.g. '08:00'; "
+                                  f"got {short(value)}")
     return value

@@ -1,26 +1,35 @@
 """Loading a scenario: from a file (or a dict, or ``--set`` overrides) to a validated Scenario.
 
-The planner's file is read with ``yaml.safe_load``, the overrides applied, the schema
+The planner's file is read safely (:mod:`ccsim.spec.yamltext`: no duplicate keys, no alias
+bombs, no deep nesting), the overrides applied, the raw values checked against the limits
+(:mod:`ccsim.spec.limits`: no NaN, no ``.inf``, no trillion agents), the schema
 (:mod:`ccsim.spec.scenario`) and the cross-checks (:mod:`ccsim.spec.checks`) run, and every
-problem turned into one line in planner words: where it is in the file, what is wrong, what
-is allowed.
+problem turned into one line in planner words (:mod:`ccsim.spec.messages`): where it is in the
+file, what is wrong, what is allowed. A file is reported in one pass: when some values do not
+validate, the cross-checks still run on what can be known (:mod:`ccsim.spec.partial`).
+Finally the size of a replication is estimated, and a day that would not fit in memory is
+refused before it runs.
 """
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..errors import ScenarioError, format_path
 from .checks import cross_checks
-from .distributions import DIST_KINDS
+from .limits import MAX_FILE_BYTES, interval_problems, measure, scan, size_problems
+from .messages import Located, locate, pydantic_problems  # noqa: F401  (pydantic_problems: used by sweeps)
 from .overrides import apply_overrides
+from .partial import checks_despite
 from .scenario import Scenario
+from .yamltext import parse_yaml
+
+#: Problems listed for one file at most (the rest are counted).
+MAX_PROBLEMS = 50
 
 
 def load_scenario(source: str | Path | Mapping[str, Any] | Scenario, overrides: Sequence[str] = ()) -> Scenario:
@@ -40,6 +49,9 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario, overrides: 
         source = source.to_dict()
     if isinstance(source, Mapping):
         data, name = source, None
+        too_big = measure(data)
+        if too_big:
+            raise ScenarioError(too_big)
     else:
         data, name = read_yaml(Path(source)), str(source)
         if not isinstance(data, Mapping):
@@ -54,108 +66,100 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario, overrides: 
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file (safe_load only), turning every failure into a ScenarioError."""
+    """Parse a YAML file safely (see :mod:`ccsim.spec.yamltext`), every failure a ScenarioError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError([("(file)", "no such file")], source=str(path)) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([("(file)", f"cannot be read: {exc}")], source=str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([("(file)", f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; a scenario file may be "
+                              f"at most {MAX_FILE_BYTES // 1_000_000} MB")], source=str(path))
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([(where, f"not valid YAML: {problem}")], source=str(path)) from None
+        return parse_yaml(text)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems, source=str(path)) from None
 
 
 def validate_scenario(data: Any, source: str | None = None) -> Scenario:
-    """Validate plain data (as read from YAML) into a Scenario."""
+    """Validate plain data (as read from YAML) into a Scenario, reporting every problem at once."""
     if not isinstance(data, Mapping):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ScenarioError([("(top level)", f"a scenario must be a mapping of keys, got {got}")], source)
+    too_big = measure(data)
+    if too_big:
+        raise ScenarioError(too_big, source)
+    flags = [Located(loc, "limit", bounds, _at(data, loc), message) for loc, message, bounds in scan(data)]
+    scenario, errors = None, []
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        raise ScenarioError(pydantic_problems(exc, Scenario), source) from None
+        errors = [e for e in locate(exc, Scenario, data) if not _follows(e, flags)]
+    if scenario is not None:
+        flagged = {e.loc for e in flags}
+        dumped = scan(scenario.model_dump(by_alias=True), numeric_text=False)
+        flags += [Located(loc, "limit", bounds, _at(data, loc), message)
+                  for loc, message, bounds in dumped if loc not in flagged]
+        if not any(e.loc[:1] == ("horizon",) for e in flags):  # else a consequence of the flagged value
+            flags += [Located(_loc(path), "limit", {}, None, message)
+                      for path, message in interval_problems(scenario)]
+    bad = flags + errors
+    if bad:
+        problems = [(e.path, e.message) for e in bad]
+        raise ScenarioError(_capped(problems + _new(checks_despite(data, bad), problems)), source)
+    assert scenario is not None
     problems = cross_checks(scenario)
+    if problems:
+        raise ScenarioError(_capped(problems), source)
+    problems = size_problems(scenario)
     if problems:
         raise ScenarioError(problems, source)
     return scenario
 
 
-# ---------------------------------------------------------------------------------------------
-# Turning pydantic's errors into one line per problem with the path in the file.
+#: Errors about a mapping or list as such, never a consequence of one value inside it.
+_STRUCTURAL = frozenset({"missing", "extra_forbidden", "union_tag_not_found", "union_tag_invalid"})
 
 
-def pydantic_problems(exc: ValidationError, root: type[BaseModel]) -> list[tuple[str, str]]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        raw = list(err["loc"])
-        loc = [p for p in raw if not _is_union_tag(p)]
-        path = format_path(loc)
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            allowed = _allowed_keys(root, raw[:-1])
-            hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-            message = f"unknown key{hint}"
-        elif kind == "missing":
-            message = "is required"
-        elif kind == "union_tag_invalid":
-            message = f"unknown distribution '{err['ctx']['tag']}'; allowed: {', '.join(DIST_KINDS)}"
-        elif kind == "union_tag_not_found":
-            message = f"needs a 'dist' key, one of: {', '.join(DIST_KINDS)}"
-        else:
-            message = err["msg"]
-            if message.startswith("Value error, "):
-                message = message[len("Value error, ") :]
-            if kind not in ("per_interval", "value_error", "clock", "script") and "input" in err:
-                message += f" (got {err['input']!r})"
-        problems.append((path, message))
-    return problems
+def _follows(e: Located, flags: list[Located]) -> bool:
+    """Whether a schema error is only a consequence of a value a limit flagged (``.nan`` is not
+    greater than 0 either): at or below the flagged value, or a rule of a list or mapping
+    holding it (a per-interval list with an ``.inf`` in it)."""
+    for flag in flags:
+        if e.loc[: len(flag.loc)] == flag.loc:
+            return True
+        if e.kind not in _STRUCTURAL and flag.loc[: len(e.loc)] == e.loc:
+            return True
+    return False
 
 
-def _is_union_tag(part: str | int) -> bool:
-    return isinstance(part, str) and (part in DIST_KINDS or part.startswith("function-"))
-
-
-def _allowed_keys(root: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """Keys (as written in the file) of the model at ``loc`` below ``root``; [] if unknown.
-
-    ``loc`` is pydantic's raw location, where a distribution's tag names which model it is.
-    """
-    candidates: list[Any] = [root]
+def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+    node = data
     for part in loc:
-        if isinstance(part, int):
-            continue
-        if _is_union_tag(part):
-            candidates = [m for m in candidates if _literal_tag(m) == part]
-            continue
-        if len(candidates) != 1:
-            return []
-        fields = candidates[0].model_fields
-        field = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
-        if field is None:
-            return []
-        candidates = _models_in(field.annotation)
-    if len(candidates) != 1:
-        return []
-    return [f.alias or name for name, f in candidates[0].model_fields.items()]
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
-def _literal_tag(model: Any) -> Any:
-    field = model.model_fields.get("dist")
-    args = typing.get_args(field.annotation) if field else ()
-    return args[0] if args else None
+def _loc(path: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in path.replace("[", ".").replace("]", "").split("."))
 
 
-def _is_model(obj: Any) -> bool:
-    return isinstance(obj, type) and issubclass(obj, BaseModel)
+def _new(extra: list[tuple[str, str]], known: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen = set(known)
+    return [p for p in extra if p not in seen]
 
 
-def _models_in(annotation: Any) -> list[Any]:
-    """The pydantic models inside ``list[X]``, ``X | None``, ``Annotated[Union[...], ...]``."""
-    if _is_model(annotation):
-        return [annotation]
-    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+def _capped(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [("(more)", f"{more:,} more problem{'s' if more > 1 else ''} not shown")]
+
+
+__all__ = ["format_path", "load_scenario", "pydantic_problems", "read_yaml", "validate_scenario"]

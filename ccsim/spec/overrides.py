@@ -5,7 +5,10 @@ dotted list of keys; list items (segments, intents, pools) are addressed by thei
 by their position (``pools.0.agents``). The value is read as YAML, so numbers, lists
 (``--set arrivals.rate_per_hour=[400,500,600]``) and mappings
 (``--set 'segments.all.patience={dist: exponential, mean: 90}'``) all work. The result is
-validated like a file: a bad path or value is one clear message and exit code 2.
+validated like a file: a bad path or value is one clear message and exit code 2. The value
+is read as safely as a file (:mod:`ccsim.spec.yamltext`), and a scenario grown past the limits
+by an override (``--set 'pools.a.agents=[1, 1, ...]'`` with a million values) is refused
+before it is copied again.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import yaml
-
 from ..errors import ScenarioError
+from .limits import measure
+from .yamltext import parse_yaml
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -25,10 +28,12 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     keys = path.strip().split(".")
     if not sep or not path.strip() or any(not k for k in keys):
         raise ScenarioError([(f"--set {text}", "must be PATH=VALUE, e.g. pools.tier1.agents=28")])
+    label = f"--set {text}"
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([(f"--set {text}", f"the value is not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        value = parse_yaml(raw, label) if raw.strip() else None
+    except ScenarioError as exc:
+        raise ScenarioError([(label, f"the value is {message}" if message.startswith("not valid YAML") else message)
+                             for _, message in exc.problems]) from None
     if value is None:
         raise ScenarioError([(f"--set {text}", "has no value")])
     return keys, value
@@ -44,6 +49,10 @@ def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[s
             _set(result, keys, value, f"--set {text}")
         except ScenarioError as exc:
             problems += exc.problems
+        else:
+            too_big = measure(result)
+            if too_big:  # stop before anything copies or validates the grown scenario
+                raise ScenarioError(problems + [(f"--set {text}", message) for _, message in too_big])
     if problems:
         raise ScenarioError(problems)
     return result
@@ -83,7 +92,8 @@ def _set(node: Any, keys: list[str], value: Any, label: str) -> None:
                 return
             if key not in node:
                 known = ", ".join(map(str, node)) or "none"
-                raise ScenarioError([(label, f"'{'.'.join(where + [key])}' is not in the scenario (keys here: {known})")])
+                raise ScenarioError([(label, f"'{'.'.join(where + [key])}' is not in the scenario "
+                                             f"(keys here: {known})")])
             node = node[key]
         else:
             raise ScenarioError([(label, f"'{'.'.join(where)}' is a value, not a section")])
@@ -97,4 +107,5 @@ def _find_item(items: list, key: str, where: str, label: str) -> int:
     if key.isdigit() and int(key) < len(items):
         return int(key)
     listed = ", ".join(str(n) for n in names) or "none"
-    raise ScenarioError([(label, f"no item named '{key}' in {where} (names: {listed}; or a position 0-{len(items) - 1})")])
+    raise ScenarioError([(label, f"no item named '{key}' in {where} (names: {listed}; "
+                                 f"or a position 0-{len(items) - 1})")])

@@ -1,0 +1,396 @@
+"""Limits: the largest scenario ccsim agrees to simulate, and the checks that enforce them.
+
+A real center has at most a few thousand agents in a pool and takes at most tens of thousands
+of calls an hour. A file that asks for a trillion agents (``agents: 1000000000000``) or
+``rate_per_hour: 1e12`` is a typo or a hostile file: simulating it would loop for days or try
+to allocate terabytes. Such values are refused when the file is read, before anything is
+allocated, with a message naming the limit. The limits are far beyond any real center.
+
+The per-key limits are one table, :data:`LIMITS`, keyed by path patterns: ``pools[*].agents``
+is the ``agents`` of any pool, ``**.mean`` a ``mean`` at any depth, ``**.*_seconds`` any key
+ending in ``_seconds``. A limit on a per-interval key applies to each value of its list. To
+limit a new key, add a row. :data:`LENGTHS` limits how many items a list may have.
+
+Not-a-number is refused everywhere. Infinity too, except at the keys in
+:data:`ALLOW_INFINITY` (none today): in a scenario "forever" is spelled by leaving a key out
+(no ``patience``: callers never hang up), and :data:`INFINITY_HINTS` says so per key.
+
+After validation, :func:`size_problems` estimates the contacts of one replication and the
+memory they need, and refuses a day that would not fit.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import short
+from .base import MAX_SECONDARY
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+#: Largest scenario file read, in bytes.
+MAX_FILE_BYTES = 20_000_000
+#: Most values (numbers, texts, keys, lists) in a scenario, each alias counted as often as used.
+MAX_NODES = 1_000_000
+#: Deepest nesting of lists and mappings (a scenario needs fewer than 10 levels).
+MAX_DEPTH = 50
+#: Most planning intervals in a horizon (a year in hours is 8,784).
+MAX_INTERVALS = 10_000
+#: Most contacts expected in one replication (a very large center takes a million a day).
+MAX_CONTACTS = 50_000_000
+#: Longest duration given in seconds (about 115 days).
+MAX_SECONDS = 10_000_000
+#: The largest multiplier of a duration (``patience_factor``, ``time_factor``, ...).
+MAX_FACTOR = 1_000
+
+#: Memory of one contact during a replication: its records, its draws, its state in the run
+#: and its rows in the KPI tables (measured: about 180 bytes, rounded up) ...
+BYTES_PER_CONTACT = 250
+#: ... plus this per uniform pre-drawn for it (8 bytes, and a Python float while the day runs).
+BYTES_PER_UNIFORM = 40
+#: ... and per agent arriving or leaving at an interval boundary.
+BYTES_PER_STAFFING_CHANGE = 40
+#: A replication may use at most this share of the machine's memory.
+MEMORY_SHARE = 0.5
+#: Menus a caller may hear (replays included) are counted in 8 bits.
+MAX_MENUS_HEARD = 120
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Bounds on the number(s) at the paths matching ``pattern``."""
+
+    pattern: str
+    low: float | None = None
+    high: float | None = None
+    what: str = ""
+
+
+LIMITS: tuple[Limit, ...] = (
+    Limit("pools[*].agents", high=100_000, what="agents of a pool in one interval"),
+    Limit("arrivals.rate_per_hour", high=1_000_000, what="contacts per hour"),
+    Limit("intents[*].rate_per_hour", high=1_000_000, what="contacts per hour"),
+    Limit("horizon.interval_minutes", low=1, what="the shortest planning interval: one minute"),
+    Limit("segments[*].redial.max_contacts", high=100, what="contacts of one customer"),
+    Limit("seed", high=2**63 - 1, what="the largest seed"),
+    Limit("pools[*].skills[*].after", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("**.*_seconds", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("**.*_factor", high=MAX_FACTOR, what="the largest multiplier"),
+    # distributions of durations, in seconds
+    Limit("**.mean", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("**.value", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("**.scale", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("**.low", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("**.high", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("**.values", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("**.cv", high=100, what="the largest coefficient of variation"),
+    Limit("**.shape", low=0.1, high=100, what="Weibull shapes beyond make durations overflow"),
+)
+
+#: Most items of a list: the engine numbers segments, intents and pools in 16 bits and
+#: channels in 8; every IVR menu adds random numbers drawn for every caller.
+LENGTHS: tuple[tuple[str, int], ...] = (
+    ("segments", 1_000),
+    ("intents", 1_000),
+    ("pools", 1_000),
+    ("queues", 1_000),
+    ("channels", 100),
+    ("ivr.menus", 100),
+    ("ivr.menus[*].options", 50),
+)
+
+#: Keys where ``.inf`` means something and is allowed (path patterns). None yet.
+ALLOW_INFINITY: tuple[str, ...] = ()
+
+#: What to write instead of ``.inf``, by path pattern (the first that matches).
+INFINITY_HINTS: tuple[tuple[str, str], ...] = (
+    ("**.ivr_patience.**", "for callers who never hang up in the IVR, leave out 'ivr_patience'"),
+    ("**.patience.**", "for callers who never hang up, leave out 'patience'"),
+    ("segments[*].redial.**", "for customers who never call again, leave out 'redial'"),
+    ("callback.**", "to offer no callbacks, leave out the 'callback' section"),
+    ("pools[*].skills[*].after", "for a pool that never takes this queue, leave the skill out of its list"),
+    ("horizon.hours", f"at most {24 * 366} hours (a leap year)"),
+    ("**.rate_per_hour", "give a number of contacts per hour"),
+)
+
+#: A problem found in the raw data: its location, the message, and the bounds a value there
+#: must keep (``ge``/``le``), which let the loader put a valid value in its place.
+Flag = tuple[tuple[Any, ...], str, dict[str, float]]
+
+
+def count_text(n: float) -> str:
+    """``1000000`` -> ``'1,000,000'``."""
+    return f"{n:,.0f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The raw data: size, depth, non-finite numbers, limits.
+
+
+def measure(data: Any) -> list[tuple[str, str]]:
+    """Problems if plain data is too large (aliases counted as used) or nested too deep.
+
+    Stops as soon as a limit is passed, so a shared-reference bomb costs at most the limit.
+    """
+    count = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            return [("(top level)", f"nested more than {MAX_DEPTH} levels deep (a scenario needs fewer than 10)")]
+        if isinstance(node, Mapping):
+            count += len(node)
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend((item, depth + 1) for item in node)
+        if count > MAX_NODES:
+            return [("(top level)", f"holds more than {count_text(MAX_NODES)} values (each alias counted as "
+                     f"often as it is used); a scenario needs far fewer (limit {count_text(MAX_NODES)})")]
+    return []
+
+
+def scan(data: Any, numeric_text: bool = True) -> list[Flag]:
+    """NaN, infinity, values beyond :data:`LIMITS` and lists beyond :data:`LENGTHS`.
+
+    Args:
+        data: plain data (a scenario as read from YAML, or dumped from a validated one);
+            measured by :func:`measure` first.
+        numeric_text: also read text at a limited key as a number (``rate_per_hour: 1e12``
+            is text to YAML, a number to the schema).
+    """
+    flags: list[Flag] = []
+    stack: list[tuple[Any, tuple[Any, ...], tuple[str, ...]]] = [(data, (), ())]
+    while stack:
+        node, loc, norm = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend((value, (*loc, key), (*norm, str(key))) for key, value in node.items())
+        elif isinstance(node, (list, tuple)):
+            most = _length_limit(norm)
+            if most is not None and len(node) > most:
+                flags.append((loc, f"has {len(node):,} items; at most {most:,}", {}))
+            stack.extend((item, (*loc, i), (*norm, "[*]")) for i, item in enumerate(node))
+        else:
+            flag = _check_value(node, loc, norm, numeric_text)
+            if flag is not None:
+                flags.append(flag)
+    flags.sort(key=lambda f: _order(f[0]))
+    return flags
+
+
+def _check_value(value: Any, loc: tuple, norm: tuple[str, ...], numeric_text: bool) -> Flag | None:
+    limits = _limits_at(norm)
+    if isinstance(value, str) and limits and numeric_text:
+        try:
+            number: Any = float(value)
+        except ValueError:
+            return None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = value
+    else:
+        return None
+    bounds = _bounds(limits)
+    if isinstance(number, float) and math.isnan(number):
+        return loc, "is .nan (not a number); give a number", bounds
+    if isinstance(number, float) and math.isinf(number):
+        if not _allows_infinity(norm):
+            hint = _infinity_hint(norm)
+            return loc, "is infinite (.inf); give a finite number" + (f": {hint}" if hint else ""), bounds
+        return None
+    for limit in limits:
+        if limit.high is not None and number > limit.high:
+            return loc, f"must be at most {_num(limit.high)} ({limit.what}), got {short(value)}", bounds
+        if limit.low is not None and number < limit.low:
+            return loc, f"must be at least {_num(limit.low)} ({limit.what}), got {short(value)}", bounds
+    return None
+
+
+def _num(x: float) -> str:
+    return count_text(x) if x == int(x) and abs(x) >= 1000 else f"{x:g}"
+
+
+def _bounds(limits: list[Limit]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for limit in limits:
+        if limit.low is not None:
+            out["ge"] = max(out.get("ge", limit.low), limit.low)
+        if limit.high is not None:
+            out["le"] = min(out.get("le", limit.high), limit.high)
+    return out
+
+
+def _order(loc: tuple) -> tuple:
+    return tuple((0, x) if isinstance(x, int) else (1, str(x)) for x in loc)
+
+
+@functools.lru_cache(maxsize=4096)
+def _limits_at(norm: tuple[str, ...]) -> list[Limit]:
+    """The limits on a value at a normalized path (list indices as ``[*]``)."""
+    found = [limit for limit in LIMITS if matches(limit.pattern, norm)]
+    if not found and norm and norm[-1] == "[*]":  # a value of a per-interval list
+        found = [limit for limit in LIMITS if matches(limit.pattern, norm[:-1])]
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _length_limit(norm: tuple[str, ...]) -> int | None:
+    return next((most for pattern, most in LENGTHS if matches(pattern, norm)), None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _allows_infinity(norm: tuple[str, ...]) -> bool:
+    return any(matches(pattern, norm) or matches(pattern, norm[:-1]) for pattern in ALLOW_INFINITY)
+
+
+@functools.lru_cache(maxsize=4096)
+def _infinity_hint(norm: tuple[str, ...]) -> str | None:
+    for pattern, hint in INFINITY_HINTS:
+        if matches(pattern, norm) or (norm and norm[-1] == "[*]" and matches(pattern, norm[:-1])):
+            return hint
+    return None
+
+
+def matches(pattern: str, norm: tuple[str, ...]) -> bool:
+    """Whether a path pattern matches a normalized path.
+
+    ``pools[*].agents`` matches ``("pools", "[*]", "agents")``; ``*`` in a key matches any
+    text (``*_seconds``); ``**`` matches any number of keys and positions.
+    """
+    return _match(_tokens(pattern), norm)
+
+
+@functools.lru_cache(maxsize=256)
+def _tokens(pattern: str) -> tuple[str, ...]:
+    return tuple(t for t in pattern.replace("[*]", ".[*]").split(".") if t)
+
+
+def _match(tokens: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    if not tokens:
+        return not parts
+    head, rest = tokens[0], tokens[1:]
+    if head == "**":
+        return any(_match(rest, parts[i:]) for i in range(len(parts) + 1))
+    if not parts:
+        return False
+    part = parts[0]
+    ok = part == "[*]" if head == "[*]" else part != "[*]" and fnmatch.fnmatchcase(part, head)
+    return ok and _match(rest, parts[1:])
+
+
+# ---------------------------------------------------------------------------------------------
+# The validated scenario: intervals, contacts, memory.
+
+
+def interval_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Too many planning intervals (checked before anything builds per-interval tables)."""
+    n = s.horizon_seconds / s.interval_seconds
+    if n <= MAX_INTERVALS + 0.5:
+        return []
+    return [("horizon.interval_minutes", f"{s.horizon.hours:g} h in intervals of {s.horizon.interval_minutes:g} min "
+             f"make {count_text(n)} intervals; at most {count_text(MAX_INTERVALS)} (use longer intervals)")]
+
+
+def uniforms_per_contact(s: Scenario) -> int:
+    """Random numbers pre-drawn per contact (as the engine's plan draws them; an estimate)."""
+    width = 2 if s.channels is not None else 0
+    if s.ivr is not None:
+        width += 2 + len(s.ivr.menus) * (s.ivr.max_replays + 1)
+    if s.resolution_model():
+        width += 3 * (s.transfers.max_chain + 1) + MAX_SECONDARY
+    if any(i.research is not None for i in s.intents):
+        width += 4
+    if s.callback is not None:
+        width += 1
+    return width
+
+
+def expected_contacts(s: Scenario) -> float:
+    """Contacts one replication is expected to make, with a margin: arrivals, redials, redirects."""
+    arrivals = float(s.rates_per_hour().sum()) * s.interval_seconds / 3600.0
+    redials = sum(g.share * _contacts_per_customer(g.redial) for g in s.segments)
+    redirects = 1.0 + sum(c.share * c.redirect.probability for c in s.channels or () if c.redirect is not None)
+    mean = arrivals * max(redials, 1.0) * redirects
+    return mean + 5.0 * math.sqrt(mean)
+
+
+def _contacts_per_customer(redial: Any) -> float:
+    """At most: every contact ends in a way that may bring a redial."""
+    if redial is None:
+        return 1.0
+    p = max(redial.after_abandon, redial.after_unresolved)
+    m = redial.max_contacts
+    return float(m) if p >= 1 else (1.0 - p**m) / (1.0 - p)
+
+
+def staffing_changes(s: Scenario) -> int:
+    """Agents arriving or leaving at interval boundaries over the day."""
+    total = 0
+    for pool in s.pools:
+        agents = s.staffing(pool)
+        total += int(agents[0]) + int(abs(agents[1:] - agents[:-1]).sum()) if len(agents) else 0
+    return total
+
+
+def memory_bytes(s: Scenario) -> float:
+    """Memory one replication needs, roughly."""
+    per_contact = BYTES_PER_CONTACT + BYTES_PER_UNIFORM * uniforms_per_contact(s)
+    return expected_contacts(s) * per_contact + staffing_changes(s) * BYTES_PER_STAFFING_CHANGE
+
+
+def machine_memory() -> float | None:
+    """This machine's memory in bytes (None where the system does not say)."""
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def size_problems(s: Scenario) -> list[tuple[str, str]]:
+    """A replication that would not fit in memory; an IVR deeper than the records can count."""
+    problems: list[tuple[str, str]] = []
+    where = "arrivals.rate_per_hour" if getattr(s.arrivals, "rate_per_hour", None) is not None else "intents"
+    contacts = expected_contacts(s)
+    need = memory_bytes(s)
+    memory = machine_memory()
+    size = f"one replication would simulate about {count_text(contacts)} contacts and need about {_gb(need)} of memory"
+    if contacts > MAX_CONTACTS:
+        problems.append((where, f"{size}; at most {count_text(MAX_CONTACTS)} contacts per replication: shorten the "
+                         "horizon or lower the arrival rates"))
+    elif memory is not None and need > MEMORY_SHARE * memory:
+        problems.append((where, f"{size}, more than half of this machine's {_gb(memory)}: shorten the horizon, "
+                         "lower the arrival rates or simplify the journey"))
+    if s.ivr is not None:
+        depth = _menu_depth(s)
+        heard = depth * (s.ivr.max_replays + 1)
+        if heard > MAX_MENUS_HEARD:
+            problems.append(("ivr.menus", f"menus nest {depth} deep with max_replays {s.ivr.max_replays}: a caller "
+                             f"may hear {heard} menus; at most {MAX_MENUS_HEARD} (nest fewer menus or allow fewer "
+                             "replays)"))
+    return problems
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:,.1f} GB" if n >= 1e8 else f"{n / 1e6:,.0f} MB"
+
+
+def _menu_depth(s: Scenario) -> int:
+    """Menus on the longest path from the root (the menus form a tree: checked before)."""
+    ivr = s.ivr
+    assert ivr is not None
+    children = {m.name: [o.menu for o in m.options if o.menu is not None] for m in ivr.menus}
+    level = {ivr.root or ivr.menus[0].name: 1}
+    frontier = list(level)
+    while frontier:
+        name = frontier.pop()
+        for child in children.get(name, ()):
+            if child not in level:
+                level[child] = level[name] + 1
+                frontier.append(child)
+    return max(level.values())
