@@ -10,7 +10,8 @@ import math
 from typing import Any
 
 RATES = {"abandon_rate", "p_wait", "service_level", "occupancy", "repeat_contact_rate", "fcr", "resolution_rate",
-         "ivr_abandon_rate", "containment_rate", "misroute_rate", "hold_abandon_rate", "share"}
+         "ivr_abandon_rate", "containment_rate", "misroute_rate", "hold_abandon_rate", "share", "block_rate",
+         "balk_rate", "sl_offered", "sl_answered", "sl_abandons_excluded", "sl_abandons_good"}
 
 
 def format_kpi(kpi: str, value: Any, signed: bool = False) -> str:

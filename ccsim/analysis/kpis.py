@@ -20,7 +20,9 @@ how busy were the agents?" Every definition here is the one in DESIGN.md:
   customers; resolution_rate = customers resolved on any contact by the end / customers;
   effort_steps = per customer, IVR menus heard + queues joined + transfers + repeat contacts.
 - outcome counts: resolved, unresolved, contained, ivr_abandoned, hold_abandoned, dropped,
-  redirected (with abandoned and in_system they add up to arrivals).
+  redirected, blocked, balked, cleared, messages (with abandoned and in_system they add up to
+  arrivals); block_rate = blocked / arrivals; balk_rate = balked / (offered + balked);
+  messages_handled = messages an agent handled (a handled message resolves the customer).
 - ivr_abandon_rate, containment_rate = hung up in / resolved by the IVR / contacts that entered
   it; misroute_rate = contacts the IVR sent to a queue not meant for their intent / contacts
   it sent to a queue.
@@ -77,6 +79,13 @@ CONTACT_KPIS = (
     "hold_abandoned",
     "dropped",
     "redirected",
+    "blocked",
+    "balked",
+    "cleared",
+    "messages",
+    "messages_handled",
+    "block_rate",
+    "balk_rate",
     "ivr_abandon_rate",
     "containment_rate",
     "misroute_rate",
@@ -208,6 +217,13 @@ class ContactKpis:
             "hold_abandoned": lambda: ended(Outcome.HOLD_ABANDONED),
             "dropped": lambda: ended(Outcome.DROPPED),
             "redirected": lambda: ended(Outcome.REDIRECTED),
+            "blocked": lambda: ended(Outcome.BLOCKED),
+            "balked": lambda: ended(Outcome.BALKED),
+            "cleared": lambda: ended(Outcome.CLEARED),
+            "messages": lambda: ended(Outcome.MESSAGE),
+            "messages_handled": lambda: count(pick(c["message"]) == 2),
+            "block_rate": lambda: ended(Outcome.BLOCKED) / get("arrivals"),
+            "balk_rate": lambda: ended(Outcome.BALKED) / (get("offered") + ended(Outcome.BALKED)),
             "ivr_abandon_rate": lambda: ended(Outcome.IVR_ABANDONED) / get("_in_ivr"),
             "containment_rate": lambda: ended(Outcome.CONTAINED) / get("_in_ivr"),
             "misroute_rate": lambda: count(pick(c["misrouted"]) > 0) / count(in_ivr & offered),
@@ -320,7 +336,7 @@ def customer_kpis(records: ContactRecords, warmup_seconds: float) -> dict[str, f
     counted = np.zeros(len(customer), bool)  # per customer number: counted in this replication
     counted[customer[first & (c["arrival"] >= warmup_seconds)]] = True
     mine = counted[customer]
-    resolved = np.isin(c["outcome"], RESOLVING)
+    resolved = np.isin(c["outcome"], RESOLVING) | ((c["outcome"] == Outcome.MESSAGE) & (c["message"] == 2))
     n = int(counted.sum())
     solved = np.zeros(len(customer), bool)
     solved[customer[mine & resolved]] = True

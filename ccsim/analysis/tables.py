@@ -99,6 +99,9 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
     # Agent time: cumulative busy/present seconds at every boundary and at the warm-up's end.
     edges = np.arange(n_int + 1) * s.interval_seconds
     busy, present = pool_time(model.work, model.presence, n_pools, np.append(edges, warm))
+    # A chat agent holding k conversations is fully occupied: occupancy counts conversation time over k.
+    slots = np.array([p.concurrency for p in s.pools], dtype=float)[:, None]
+    busy = busy / slots
     busy_int, present_int = np.diff(busy[:, :-1], axis=1), np.diff(present[:, :-1], axis=1)
     busy_run = busy[:, n_int] - busy[:, -1]  # from the warm-up's end to the horizon
     present_run = present[:, n_int] - present[:, -1]
@@ -177,6 +180,7 @@ def _agent_spread(model: Any, n_pools: int, start: float, end: float) -> dict[st
     """Fairness: per pool, how evenly the work fell on its agents (occupancy of each agent
     present at least half an hour: standard deviation, lowest and highest)."""
     pool, _, busy, present = agent_time(model.work, model.presence, start, end)
+    busy = busy / np.array([p.concurrency for p in model.plan.scenario.pools], dtype=float)[pool] if len(pool) else busy
     sd, low, high = (np.full(n_pools, np.nan) for _ in range(3))
     enough = present >= MIN_AGENT_SECONDS
     occupancy = np.divide(busy, present, out=np.zeros_like(busy), where=present > 0)

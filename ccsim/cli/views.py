@@ -179,6 +179,7 @@ def describe(s: Scenario, file: Path) -> None:
     agents = compile_plan(s).available.sum(axis=0)
     short = [labels[k] for k in range(s.n_intervals) if load[k] >= agents[k] and load[k] > 0]
     out.print(f"  offered load at the peak: {load[peak]:.1f} Erlangs for {agents[peak]:.4g} agents available")
+    print_warnings(s)
     if short:
         out.print(f"  [yellow]note:[/] offered load reaches the staffing in {len(short)} interval(s) "
                   f"(first {short[0]}): callers will queue until they abandon")
@@ -212,6 +213,15 @@ def _print_volumes(s: Scenario, intent_rates, queues: list[str]) -> None:
         values = [float(per_queue[q][k]) * hours if not isinstance(per_queue[q], int) else 0.0 for q in queues]
         table.add_row(label, *(f"{v:,.1f}" for v in values), f"{sum(values):,.1f}")
     out.print(table)
+
+
+def print_warnings(s: Scenario) -> None:
+    """What is valid but odd (a queue nobody staffs, a pool nobody needs): warnings, on stderr."""
+    from ..spec.advice import scenario_warnings
+    from .common import err
+
+    for warning in scenario_warnings(s):
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
 def _print_presence(s: Scenario) -> None:

@@ -26,6 +26,89 @@ from .staffing import Staffing
 from .steps import later
 
 
+class Slots:
+    """The free conversation slots of a chat pool: agents by the number of conversations they hold.
+
+    A new conversation goes to the least loaded agent with a free slot (among them, the one
+    who reached that load first); ``popleft`` assigns it, like taking the longest idle agent
+    of a voice pool. An agent who is retiring (going on break or home) gets no new ones.
+    """
+
+    def __init__(self, k: int):
+        self.k = k
+        self.levels = [dict() for _ in range(k)]  # levels[n]: agents holding n conversations (n < k)
+        self.load: dict[int, int] = {}
+        self.retiring: set[int] = set()
+
+    def __bool__(self) -> bool:
+        return any(self.levels)
+
+    def __len__(self) -> int:
+        return sum(len(level) for level in self.levels)
+
+    def __getitem__(self, j: int) -> int:
+        for level in self.levels:
+            if j < len(level):
+                return list(level)[j]
+            j -= len(level)
+        raise IndexError(j)
+
+    def __delitem__(self, j: int) -> None:
+        self.assign(self[j])
+
+    def popleft(self) -> int:
+        """The least loaded agent with a free slot takes a new conversation."""
+        for level in self.levels:
+            if level:
+                agent = next(iter(level))
+                self.assign(agent)
+                return agent
+        raise IndexError("no free slot")
+
+    def assign(self, agent: int) -> None:
+        n = self.load.get(agent, 0)
+        self.levels[n].pop(agent, None)
+        self.load[agent] = n + 1
+        if n + 1 < self.k and agent not in self.retiring:
+            self.levels[n + 1][agent] = None
+
+    def release(self, agent: int) -> int:
+        """One of the agent's conversations ended; returns how many they still hold."""
+        n = self.load[agent]
+        self.levels[n].pop(agent, None) if n < self.k else None
+        self.load[agent] = n - 1
+        if agent not in self.retiring:
+            self.levels[n - 1][agent] = None
+        return n - 1
+
+    def arrive(self, agent: int) -> None:
+        self.load[agent] = 0
+        self.levels[0][agent] = None
+
+    def depart(self, agent: int) -> None:
+        self.levels[self.load.pop(agent)].pop(agent, None)
+        self.retiring.discard(agent)
+
+    def retire(self) -> int | None:
+        """Mark the least loaded busy agent to leave once done; None if none is busy."""
+        busy = [a for a, n in self.load.items() if n > 0 and a not in self.retiring]
+        if not busy:
+            return None
+        agent = min(busy, key=lambda a: self.load[a])
+        self.levels[self.load[agent]].pop(agent, None) if self.load[agent] < self.k else None
+        self.retiring.add(agent)
+        return agent
+
+    def unretire(self) -> bool:
+        """A retiring agent stays on after all (the staffing rose again)."""
+        if not self.retiring:
+            return False
+        agent = self.retiring.pop()
+        if self.load[agent] < self.k:
+            self.levels[self.load[agent]][agent] = None
+        return True
+
+
 @dataclass(eq=False)
 class PoolState:
     """The agents of one pool during a replication."""
@@ -45,6 +128,7 @@ class PoolState:
     present_area: float = 0.0
     busy_area: float = 0.0
     since: float = 0.0
+    slowdown: tuple[float, ...] | None = None  # chat: handle-time factor by conversations held
 
 
 class Agents:
@@ -62,6 +146,9 @@ class Agents:
         self.pools = []
         for p in plan.pools:
             pool = PoolState(p.index, p.name, [(queues.lines[k], after, w) for k, after, w in p.routes])
+            if p.concurrency > 1:
+                pool.idle = Slots(p.concurrency)
+                pool.slowdown = p.slowdown
             if p.takes == "longest_waiting":
                 pool.take = lambda routes, now: queues.longest_weighted(routes, now, across_skills=True)
             elif weighted:
@@ -96,6 +183,9 @@ class Agents:
         """A free agent leaves if their shift is over, else takes the next caller or waits."""
         if self._track_busy:
             self._touch(pool)
+        if type(pool.idle) is Slots:
+            self._free_slot(pool, agent)
+            return
         if pool.leaving:
             pool.leaving -= 1
             self._leave(pool, agent)
@@ -107,6 +197,35 @@ class Agents:
             pool.idle.append(agent)
             if self._track_idle:
                 pool.idle_since[agent] = self.env._now
+
+    def _free_slot(self, pool: PoolState, agent: int) -> None:
+        """A chat agent's conversation ended: take another waiting contact, or keep the slot free
+        (a retiring agent leaves when the last conversation ends)."""
+        slots = pool.idle
+        if agent in slots.retiring:
+            if slots.release(agent) == 0:
+                slots.depart(agent)
+                pool.leaving -= 1
+                pool.present -= 1
+                pool.off_duty.append(agent)
+                self.presence.add(self.env._now, pool.index, agent, -1)
+            return
+        i = pool.take(pool.routes, self.env._now)
+        if i >= 0:
+            self.answer(pool, agent, i)  # one conversation ended, one begins: the load stays
+        else:
+            slots.release(agent)
+
+    def _fill(self, pool: PoolState, agent: int) -> None:
+        """A chat agent coming on duty takes waiting contacts while they have free slots."""
+        slots = pool.idle
+        slots.arrive(agent)
+        while slots.load[agent] < slots.k:
+            i = pool.take(pool.routes, self.env._now)
+            if i < 0:
+                return
+            slots.assign(agent)
+            self.answer(pool, agent, i)
 
     # -- an arriving contact ------------------------------------------------------------------------
 
@@ -120,7 +239,7 @@ class Agents:
         if rule == "pool_order":
             pool = pools[0]
         elif rule == "longest_idle":
-            pool = min(pools, key=lambda p: p.idle_since[p.idle[0]])  # ties: the first listed
+            pool = min(pools, key=lambda p: p.idle_since.get(p.idle[0], 0.0))  # ties: the first listed
         elif rule == "random":
             u = self._routing_u[i][min(visit, len(self._routing_u[i]) - 1)]
             j = min(int(u * sum(len(p.idle) for p in pools)), sum(len(p.idle) for p in pools) - 1)
@@ -151,6 +270,9 @@ class Agents:
         """Move the pool's number on duty to ``target``."""
         if self._track_busy:
             self._touch(pool)
+        if type(pool.idle) is Slots:
+            self._staff_chat(pool, target)
+            return
         staying = pool.present - pool.leaving
         if target > staying:
             coming = target - staying
@@ -167,6 +289,31 @@ class Agents:
                 self._leave(pool, pool.idle.pop())
                 going -= 1
             pool.leaving += going  # these finish their current contact first
+
+    def _staff_chat(self, pool: PoolState, target: int) -> None:
+        slots = pool.idle
+        staying = pool.present - pool.leaving
+        while target > staying and slots.unretire():  # retiring agents asked to stay on
+            pool.leaving -= 1
+            staying += 1
+        while target > staying:
+            agent = pool.off_duty.pop() if pool.off_duty else self._new_agent(pool)
+            pool.present += 1
+            staying += 1
+            self.presence.add(self.env._now, pool.index, agent, +1)
+            self._fill(pool, agent)
+        while target < staying:
+            idle = next((a for a in slots.levels[0] if a not in slots.retiring), None)
+            if idle is not None:
+                slots.depart(idle)
+                pool.present -= 1
+                pool.off_duty.append(idle)
+                self.presence.add(self.env._now, pool.index, idle, -1)
+            elif slots.retire() is not None:
+                pool.leaving += 1  # finishes their conversations first
+            else:
+                break
+            staying -= 1
 
     def _leave(self, pool: PoolState, agent: int) -> None:
         pool.present -= 1

@@ -45,7 +45,13 @@ class Callers:
 
 def draw_callers(plan: Plan, streams: Streams) -> Callers:
     """Draw every caller of a replication up front, each quantity from its own stream."""
-    times = poisson_arrival_times(plan.rates, plan.interval, streams["arrivals"])
+    rates = plan.rates
+    if plan.busyness_cv > 0:  # each simulated day busier or quieter than the forecast
+        shape = 1.0 / plan.busyness_cv**2
+        days = int(math.ceil(plan.n_intervals * plan.interval / 86400.0))
+        factor = streams["busyness"].gamma(shape, 1.0 / shape, size=days)
+        rates = rates * factor[(np.arange(plan.n_intervals) * plan.interval // 86400.0).astype(np.int64)]
+    times = poisson_arrival_times(rates, plan.interval, streams["arrivals"])
     n = len(times)
     interval = np.minimum((times // plan.interval).astype(np.int64), plan.n_intervals - 1)
     segment = pick(plan.segment_shares, streams["segments"].random(n))

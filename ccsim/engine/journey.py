@@ -22,6 +22,7 @@ import math
 
 from .callers import handle_time_of, patience_of
 from .ivr import CONTAINED, HUNG_UP
+from .plan import CLEAR
 from .queues import ARRIVING, DONE, SERVING, WAITING
 from .records import Outcome
 from .service import HAND_ON
@@ -33,6 +34,7 @@ _ABANDONED = int(Outcome.ABANDONED)
 #: Outcomes after which a customer may call again with ``redial.after_abandon``, ``after_unresolved``.
 _HUNG_UP = frozenset(map(int, (Outcome.ABANDONED, Outcome.IVR_ABANDONED, Outcome.HOLD_ABANDONED)))
 _NOT_RESOLVED = frozenset(map(int, (Outcome.UNRESOLVED, Outcome.DROPPED)))
+_TURNED_AWAY = frozenset(map(int, (Outcome.BLOCKED, Outcome.BALKED)))
 
 
 class Journey:
@@ -82,6 +84,10 @@ class Journey:
         self._speed = plan.speed
         self._wraps = model.wraps
         self._wrap_factor = plan.wrapup_factor
+        self._limit, self._in_center = plan.lines, 0  # contacts the center holds, and holds now
+        self._capacity, self._message_offer, self._balk = plan.capacity, plan.message, plan.balk
+        self._count_live = plan.callback is not None or any(c is not None for c in plan.capacity) or any(plan.balk)
+        self._clearing = plan.end_of_day == CLEAR
         self._outcome_of: dict[int, tuple[int, int]] = {}  # contact -> (outcome or HAND_ON, target queue)
         self.warm: dict[int, tuple[object, int, float, float]] = {}  # contact -> the agent holding it
         # The callbacks of the three events a plain caller costs, bound once rather than per event.
@@ -143,7 +149,12 @@ class Journey:
                 self._maybe_call_again(i, redial, redial.after_abandon)
 
     def start(self, i: int) -> None:
-        """A contact begins: a channel redirect, the IVR, or straight to a queue."""
+        """A contact begins: a busy signal, a channel redirect, the IVR, or straight to a queue."""
+        if self._limit is not None:
+            if self._in_center >= self._limit:
+                self._turn_away(i)
+                return
+            self._in_center += 1
         rec = self.records
         c = rec.channel[i]
         redirect = self._redirects[c]
@@ -197,6 +208,18 @@ class Journey:
             if pool is not None:
                 self.answer(pool, agent, i)
                 return
+        if self._clearing and now >= self._horizon:
+            self.end(i, Outcome.CLEARED)  # the center has closed its queues
+            return
+        if self._count_live:
+            capacity = self._capacity[k]
+            if capacity is not None and self._live[k] >= capacity:
+                self._refuse(i, visit, Outcome.BLOCKED)  # the queue is full: a busy signal
+                return
+            if visit == 1 and self._balks(i, k):
+                self._refuse(i, visit, Outcome.BALKED)
+                return
+            self._live[k] += 1
         self._state[i] = WAITING
         transfers = rec.transfers[i]
         self.queues.add(i, k, (self._transfer_class if transfers else self._fresh_class)[rec.segment[i]])
@@ -204,7 +227,6 @@ class Journey:
         if transfers:
             patience *= self._patience_factor ** transfers
         if self._callback is not None:
-            self._live[k] += 1
             if rec.callback[i] == 0 and self.expected_wait(k) > self._callback.threshold_seconds:
                 accepted = self._uniforms["callbacks"][i][0] < self._callback.accept
                 rec.callback[i] = 1 if accepted else 2
@@ -216,6 +238,63 @@ class Journey:
         for after, overflow in self._overflow[k]:
             if after < patience:
                 later(self.env, after, token, overflow)
+        offer = self._message_offer[k]
+        if offer is not None and offer.after < patience:
+            later(self.env, offer.after, token, self._offer_message)
+
+    def _balks(self, i: int, k: int) -> bool:
+        """Whether a caller who must wait hangs up at once (more likely the longer the announced wait)."""
+        spec = self._balk[self.records.segment[i]]
+        if spec is None:
+            return False
+        chance = min(spec.max, spec.probability + spec.per_minute * self.expected_wait(k) / 60.0)
+        return self._uniforms["balking"][i][0] < chance
+
+    def _refuse(self, i: int, visit: int, outcome: Outcome) -> None:
+        """A busy signal or a balk at a queue: the contact ends; at its first queue it was never offered."""
+        if visit == 1:
+            rec = self.records
+            rec.queue_join[i] = math.nan
+            rec.queue[i] = -1
+            rec.queues[i] = 0
+        self.end(i, outcome)
+
+    def _turn_away(self, i: int) -> None:
+        """Every line busy: a busy signal at arrival (counted in arrivals, never offered)."""
+        self._state[i] = DONE
+        rec = self.records
+        rec.end[i] = self.env._now
+        rec.outcome[i] = Outcome.BLOCKED
+        self._after_end(i, Outcome.BLOCKED)
+
+    def _offer_message(self, event) -> None:
+        """A caller who has waited long enough may leave a message: they hang up, the message waits."""
+        token = event._value
+        if not self.still_waiting(token):
+            return
+        i = token >> 8
+        rec = self.records
+        row = self._uniforms["messages"][i]
+        if row[min(rec.queues[i], len(row)) - 1] >= self._message_offer[self._at[i]].accept:
+            return
+        rec.message[i] = 1
+        rec.outcome[i] = Outcome.MESSAGE
+        rec.end[i] = self.env._now  # the caller's time ends; the message keeps its place in line
+        if self._count_live:
+            self._live[self._at[i]] -= 1
+        if self._limit is not None:
+            self._in_center -= 1
+
+    def close(self, event) -> None:
+        """Closing time (``drain: clear``): callers still waiting are disconnected; messages stay."""
+        rec = self.records
+        for k, lines in enumerate(self._lines):
+            for line in lines:
+                for i in list(line):
+                    if self._state[i] == WAITING and rec.message[i] != 1:
+                        if self._count_live:
+                            self._live[k] -= 1
+                        self.end(i, Outcome.CLEARED)
 
     def expected_wait(self, k: int) -> float:
         """What the center would announce: position in queue × mean handle time / agents answering."""
@@ -223,15 +302,17 @@ class Journey:
         return self._live[k] * self._mean_handle[k] / max(agents, 1)
 
     def still_waiting(self, token: int) -> bool:
-        """Whether the timer ``token`` belongs to a wait that is still going on."""
+        """Whether the timer ``token`` belongs to a caller's wait that is still going on (a message
+        left in the line is not a caller waiting)."""
         i = token >> 8
-        return self._state[i] == WAITING and (self.records.queues[i] & 0xFF) == (token & 0xFF)
+        rec = self.records
+        return self._state[i] == WAITING and (rec.queues[i] & 0xFF) == (token & 0xFF) and rec.message[i] != 1
 
     def abandon(self, event) -> None:
         token = event._value
         if self.still_waiting(token):  # else answered already, or a timer of an earlier wait
             i = token >> 8
-            if self._callback is not None:
+            if self._count_live:
                 self._live[self._at[i]] -= 1
             self.end(i, Outcome.ABANDONED)
 
@@ -260,19 +341,23 @@ class Journey:
 
     def answer(self, pool, agent: int, i: int) -> None:
         rec = self.records
-        if not self._plain and self._callback is not None and self._state[i] == WAITING:
+        if self._count_live and self._state[i] == WAITING and rec.message[i] != 1:
             self._live[self._at[i]] -= 1
         self._state[i] = SERVING
         rec.pool[i] = pool.index
         rec.agent[i] = agent
-        if self._journey:
-            self.serve(pool, i)
+        if rec.message[i] == 1:
+            self._serve_message(pool, agent, i)
+        elif self._journey:
+            self.serve(pool, i, pool.slowdown[pool.idle.load[agent] - 1] if pool.slowdown is not None else 1.0)
         else:  # a plain queue: resolved in its handle time (inline: every Erlang run passes here)
             rec.answer[i] = self.env._now
-            if self._speed is None:
-                later(self.env, rec.handle_time[i], i, self._on_finish)
-            else:
-                later(self.env, rec.handle_time[i] * self._speed[pool.index][rec.intent[i]], i, self._on_finish)
+            handle = rec.handle_time[i]
+            if self._speed is not None:
+                handle *= self._speed[pool.index][rec.intent[i]]
+            if pool.slowdown is not None:  # a chat agent holding more conversations is slower on each
+                handle *= pool.slowdown[pool.idle.load[agent] - 1]
+            later(self.env, handle, i, self._on_finish)
 
     def finish(self, event) -> None:
         """A plain queue's service ends (its talk and work are booked after the run)."""
@@ -281,11 +366,30 @@ class Journey:
         self._state[i] = DONE
         rec.end[i] = self.env._now
         rec.outcome[i] = _RESOLVED
+        if self._limit is not None:
+            self._in_center -= 1
         pool = self.agents.pools[rec.pool[i]]
         if self._wraps is None:
             self._free(pool, rec.agent[i])
         else:
             self._wrap_up(pool, rec.agent[i], i, 0)
+
+    def _serve_message(self, pool, agent: int, i: int) -> None:
+        """An agent handles a message a caller left: the handle time, without the caller."""
+        self._since[i] = self.env._now
+        duration = self.records.handle_time[i]
+        if self._speed is not None:
+            duration *= self._speed[pool.index][self.records.intent[i]]
+        later(self.env, duration, (pool, agent, i), self._message_handled)
+
+    def _message_handled(self, event) -> None:
+        pool, agent, i = event._value
+        rec = self.records
+        now = self.env._now
+        self._state[i] = DONE
+        rec.message[i] = 2
+        rec.talk[i] += now - self._since[i]
+        self.work.add(pool.index, i, agent, self._since[i], now + self._wrap_up(pool, agent, i, 0))
 
     def _wrap_up(self, pool, agent: int, i: int, visit: int) -> float:
         """After the caller leaves, the agent finishes the contact's after-call work, then is free.
@@ -304,7 +408,7 @@ class Journey:
         pool, agent = event._value
         self._free(pool, agent)
 
-    def serve(self, pool, i: int) -> None:
+    def serve(self, pool, i: int, slowdown: float = 1.0) -> None:
         """The resolution model decides now how the service ends; an event marks when."""
         rec = self.records
         now = self.env._now
@@ -313,7 +417,7 @@ class Journey:
         if rec.queues[i] == 1 or math.isnan(rec.answer[i]):
             rec.answer[i] = now
         self._since[i] = now
-        duration, outcome, target = self.service.decide(pool.index, i)
+        duration, outcome, target = self.service.decide(pool.index, i, slowdown)
         self._outcome_of[i] = (outcome, target)
         later(self.env, duration, i, self.served)
 
@@ -365,15 +469,24 @@ class Journey:
         rec = self.records
         rec.end[i] = self.env._now
         rec.outcome[i] = outcome
+        if self._limit is not None:
+            self._in_center -= 1
         if self.warm and i in self.warm:
             self.release_warm(i)
-        redial = self._redial[rec.segment[i]]
+        self._after_end(i, outcome)
+
+    def _after_end(self, i: int, outcome: int) -> None:
+        """A customer who did not get an answer may call again."""
+        redial = self._redial[self.records.segment[i]]
         if redial is None:
             return
         if outcome in _HUNG_UP:
             self._maybe_call_again(i, redial, redial.after_abandon)
         elif outcome in _NOT_RESOLVED:
             self._maybe_call_again(i, redial, redial.after_unresolved)
+        elif outcome in _TURNED_AWAY:
+            chance = redial.after_blocked if redial.after_blocked is not None else redial.after_abandon
+            self._maybe_call_again(i, redial, chance)
 
     def _maybe_call_again(self, i: int, redial, probability: float) -> None:
         """A customer who did not get an answer may call again later, unless the center has closed by then."""
@@ -398,7 +511,10 @@ class Journey:
         segment, intent = rec.segment[i], rec.intent[i]
         interval = min(int(self.env._now // plan.interval), plan.n_intervals - 1)
         patience = patience_of(plan, segment, intent, interval, streams["patience"].random())
-        handle = handle_time_of(plan, intent, interval, streams["handle_times"].random())
+        if self._redial[segment] is not None and self._redial[segment].mode == "retry" and channel == rec.channel[i]:
+            handle = rec.handle_time[i]  # the same call again
+        else:
+            handle = handle_time_of(plan, intent, interval, streams["handle_times"].random())
         j = rec.add_contact(customer=rec.customer[i], attempt=rec.attempt[i] + 1, channel=channel,
                             arrival=self.env._now, segment=segment, intent=intent, secondary=rec.secondary[i],
                             patience=patience, handle_time=handle)

@@ -24,7 +24,7 @@ from ..spec.scenario import Scenario
 from .agents import Agents
 from .callers import Callers, draw_callers
 from .journey import Journey
-from .plan import STOP, Plan, compile_plan
+from .plan import CLEAR, STOP, Plan, compile_plan
 from .queues import SERVING, Queues
 from .records import ContactRecords, Outcome, PresenceRecords, WorkRecords
 from .service import Service
@@ -108,6 +108,8 @@ class Model:
         self.agents.start(self.staffing)
         if len(self.arrival_times):
             later(env, self.arrival_times[0], 0, self.journey.arrive)
+        if plan.end_of_day == CLEAR:
+            later(env, plan.horizon, None, self.journey.close)
         env.run(until=plan.horizon) if plan.end_of_day == STOP else env.run()
         if not plan.journey:
             self._book_plain_services()

@@ -25,9 +25,10 @@ from .staffing import Staffing, combine, interval_staffing, is_simple, levels, w
 #: Uniforms per caller for holds: needs research, research time, hang-up on hold, drop.
 HOLD_WIDTH = 4
 
-#: How a scenario's day ends: callers still in the center are served (``serve``), or the
-#: simulation stops at the end of the horizon (``stop``).
-SERVE, STOP = "serve", "stop"
+#: How a scenario's day ends: callers still in the center are served (``serve``), the
+#: simulation stops at the end of the horizon (``stop``), or callers still waiting are
+#: disconnected and those with an agent finish (``clear``).
+SERVE, STOP, CLEAR = "serve", "stop", "clear"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class PoolPlan:
     # (queue, seconds a contact must have waited, weight of a wait there), in the order listed
     routes: tuple[tuple[int, float, float], ...]
     takes: str  # "skill_order" or "longest_waiting"
+    concurrency: int = 1  # conversations an agent holds at once
+    slowdown: tuple[float, ...] | None = None  # handle-time factor by conversations held (1, 2, ...)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Plan:
     n_intervals: int
     horizon: float
     warmup: float
-    end_of_day: str  # SERVE or STOP
+    end_of_day: str  # SERVE, STOP or CLEAR
     # callers
     rates: np.ndarray  # arrivals per hour, per interval
     segment_shares: np.ndarray
@@ -115,6 +118,11 @@ class Plan:
     hold_drop_rate: float
     checkins: tuple[float, float] | None  # (every, seconds) with the check-in style
     callback: Any  # Callback or None
+    lines: int | None  # contacts the center holds at most (IVR, queues, agents); None: no limit
+    capacity: tuple[int | None, ...]  # per queue: callers waiting at most
+    message: tuple[Any, ...]  # per queue: MessageOffer or None
+    balk: tuple[Any, ...]  # per segment: Balk or None
+    busyness_cv: float  # spread of a day's volume around the forecast (0: none)
 
     def labels(self, kind: str) -> list[str]:
         """Names of ``segments``, ``intents``, ``pools`` or ``channels``, by index."""
@@ -130,7 +138,8 @@ def compile_plan(s: Scenario) -> Plan:
     n = s.n_intervals
     pools = tuple(
         PoolPlan(p, pool.name, tuple((index[r.skill], r.after, (pool.skill_weights or {}).get(r.skill, 1.0))
-                                     for r in pool.skills), pool.takes)
+                                     for r in pool.skills), pool.takes, pool.concurrency,
+                 tuple(pool.slowdown) if pool.slowdown is not None and any(f != 1 for f in pool.slowdown) else None)
         for p, pool in enumerate(s.pools)
     )
     first: list[list[int]] = [[] for _ in skills]
@@ -164,7 +173,7 @@ def compile_plan(s: Scenario) -> Plan:
         n_intervals=n,
         horizon=s.horizon_seconds,
         warmup=s.warmup_seconds,
-        end_of_day=SERVE if s.horizon.drain else STOP,
+        end_of_day={True: SERVE, False: STOP, "clear": CLEAR}[s.horizon.drain],
         rates=_frozen(s.rates_per_hour()),
         segment_shares=_frozen(np.array([g.share for g in s.segments])),
         intent_shares=_frozen(volume),
@@ -192,7 +201,10 @@ def compile_plan(s: Scenario) -> Plan:
         if any(p.proficiency for p in s.pools) else None,
         wrapup=tuple(x.wrapup for x in s.intents) if any(x.wrapup for x in s.intents) else None,
         wrapup_factor=tuple(p.wrapup_factor for p in s.pools),
-        plain=plain_start and not journey and s.callback is None,
+        plain=plain_start and not journey and s.callback is None and s.lines is None
+        and not any(s.queue_settings(k) and (s.queue_settings(k).capacity is not None
+                                              or s.queue_settings(k).message is not None) for k in skills)
+        and not any(g.balk for g in s.segments),
         journey=journey,
         ivr=ivr,
         channel_ivr=tuple(ivr is not None and s.uses_ivr(c) for c in channels),
@@ -212,6 +224,11 @@ def compile_plan(s: Scenario) -> Plan:
         hold_drop_rate=hold.drop_per_minute / 60.0,
         checkins=(hold.checkin_every_seconds, hold.checkin_seconds) if hold.style == "checkins" else None,
         callback=s.callback,
+        lines=s.lines,
+        capacity=tuple(q.capacity if (q := s.queue_settings(k)) is not None else None for k in skills),
+        message=tuple(q.message if (q := s.queue_settings(k)) is not None else None for k in skills),
+        balk=tuple(g.balk for g in s.segments),
+        busyness_cv=s.arrivals.busyness_cv,
     )
 
 
@@ -233,8 +250,13 @@ def _uniform_widths(s: Scenario, ivr: IvrModel | None, journey: bool, selection:
         widths["callbacks"] = 1
     if any(x.wrapup is not None for x in s.intents):
         widths["wrapup"] = s.transfers.max_chain + 1 if journey else 1  # one per agent who serves the contact
+    visits = s.transfers.max_chain + 1 if journey else 1
     if "random" in selection:
-        widths["routing"] = s.transfers.max_chain + 1 if journey else 1  # one per queue visit
+        widths["routing"] = visits  # one per queue visit
+    if any(g.balk for g in s.segments):
+        widths["balking"] = 1  # at the first queue
+    if any(q.message for q in s.queues or ()):
+        widths["messages"] = visits
     return widths
 
 

@@ -31,6 +31,10 @@ class Outcome(IntEnum):
     HOLD_ABANDONED = 6  # hung up on a research hold
     DROPPED = 7  # the line dropped on hold
     REDIRECTED = 8  # told to use another channel (a new contact follows)
+    BLOCKED = 9  # found every line busy, or the queue full (busy signal): not offered
+    BALKED = 10  # hung up at once when told to wait (or told the wait): not offered
+    CLEARED = 11  # still waiting when the center closed and was disconnected (drain: clear)
+    MESSAGE = 12  # left a message after waiting; an agent handles it later (``message`` column)
 
 
 #: Outcomes after which the customer's question is answered.
@@ -59,6 +63,7 @@ CONTACT_COLUMNS = {
     "talk": "d",  # agent time spent on it with the caller, over every agent (talk, hold, check-ins)
     "wrap": "d",  # after-call work it caused, over every agent
     "lost_intents": "b",  # secondary intents the last agent left unhandled
+    "message": "b",  # 1: left a message; 2: an agent handled it
     "end": "d",
     "pool": "h",  # the last agent's
     "agent": "i",
@@ -67,7 +72,7 @@ CONTACT_COLUMNS = {
 
 # The value of a column for a contact whose journey has not started.
 _START = {"channel": 0, "secondary": 0, "ivr_levels": 0, "misrouted": 0, "queue": -1, "queue_join": NAN, "answer": NAN,
-          "queues": 0, "transfers": 0, "callback": 0, "holds": 0, "talk": 0.0, "wrap": 0.0, "lost_intents": 0, "end": NAN,
+          "queues": 0, "transfers": 0, "callback": 0, "holds": 0, "talk": 0.0, "wrap": 0.0, "lost_intents": 0, "message": 0, "end": NAN,
           "pool": -1, "agent": -1, "outcome": int(Outcome.IN_SYSTEM)}
 
 

@@ -48,7 +48,7 @@ class Service:
         self._speed = plan.speed
         self._secondary_offset = 3 * (plan.max_chain + 1)  # where further questions' uniforms start
 
-    def decide(self, pool: int, i: int) -> tuple[float, int, int]:
+    def decide(self, pool: int, i: int, slowdown: float = 1.0) -> tuple[float, int, int]:
         """``(duration, outcome or HAND_ON, target queue or -1)`` of pool ``pool`` serving ``i``.
 
         Three uniforms per agent visit: offloading a difficult caller, resolving (competence
@@ -60,6 +60,8 @@ class Service:
         v = 3 * rec.transfers[i]
         x = rec.intent[i]
         base = rec.handle_time[i] if self._speed is None else rec.handle_time[i] * self._speed[pool][x]
+        if slowdown != 1.0:
+            base *= slowdown
         extra = 0.0
         if i in self._explain:
             self._explain.discard(i)

@@ -43,7 +43,8 @@ RUN_KPIS = (*CONTACT_KPIS, *CUSTOMER_KPIS, "agent_cost", "cost", "cost_per_resol
 JOURNEY_KPIS = ("unresolved", "contained", "ivr_abandoned", "hold_abandoned", "dropped", "redirected",
                 "ivr_abandon_rate", "containment_rate", "misroute_rate", "transfers_per_contact",
                 "lost_intents_per_contact", "hold_abandon_rate", "callbacks", "in_system", "short_abandons",
-                "telephony_cost", "agent_cost", "cost", "cost_per_resolved", "wrapup_seconds")
+                "telephony_cost", "agent_cost", "cost", "cost_per_resolved", "wrapup_seconds", "blocked", "balked",
+                "cleared", "messages", "messages_handled", "block_rate", "balk_rate")
 POOL_SUMMARY_KPIS = ("occupancy", "staffed_hours", "paid_hours", "busy_hours", "handled", "agent_occupancy_sd",
                      "agent_occupancy_min", "agent_occupancy_max")
 INTERVAL_SUMMARY_KPIS = ("arrivals", "offered", "abandon_rate", "asa_seconds", "service_level", "staffed")

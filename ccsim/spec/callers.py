@@ -8,6 +8,8 @@ caller wants, which skill (queue) it needs and how long it takes.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from .base import MAX_SECONDARY, Name, PerIntervalRate, _Model
@@ -24,8 +26,24 @@ class Redial(_Model):
         default=0, ge=0, le=1,
         description="probability of calling again after a contact ended unresolved or was dropped",
     )
+    after_blocked: float | None = Field(
+        default=None, ge=0, le=1,
+        description="probability of calling again after a busy signal or balking; default: after_abandon",
+    )
     delay: Distribution = Field(description="time from the end of the contact to calling again")
     max_contacts: int = Field(default=5, ge=1, description="a customer makes at most this many contacts")
+    mode: Literal["new", "retry"] = Field(
+        default="new",
+        description="new: a new call with a fresh handle time; retry: the same call again (same handle time)",
+    )
+
+
+class Balk(_Model):
+    """Callers who hang up at once when they must wait: a share, rising with the announced wait."""
+
+    probability: float = Field(ge=0, le=1, description="chance of hanging up at once when there is a wait")
+    per_minute: float = Field(default=0, ge=0, description="added chance per minute of announced wait")
+    max: float = Field(default=1, ge=0, le=1, description="the chance never exceeds this")
 
 
 class SecondaryIntents(_Model):
@@ -57,6 +75,7 @@ class Segment(_Model):
     )
     difficult: bool = Field(default=False, description="'heavy' callers that agents may offload (pools[].offload)")
     secondary_intents: SecondaryIntents | None = None
+    balk: Balk | None = Field(default=None, description="hanging up at once when told to wait; none = never")
     patience_factor: PerIntervalRate | None = Field(
         default=None, description="patience multiplied by this in each interval (of arrival); one number or a list"
     )

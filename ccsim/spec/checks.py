@@ -71,6 +71,9 @@ def cross_checks(s: Scenario) -> list[tuple[str, str]]:
         check_length(f"pools[{i}].agents", pool.agents)
         check_length(f"pools[{i}].shrinkage", pool.shrinkage)
         problems += _schedule_checks(s, i, pool)
+        if pool.slowdown is not None and len(pool.slowdown) != pool.concurrency:
+            problems.append((f"pools[{i}].slowdown", f"has {len(pool.slowdown)} values; give one per conversation "
+                             f"held, 1 to concurrency ({pool.concurrency})"))
         for skill in pool.skill_weights or {}:
             if skill not in {r.skill for r in pool.skills}:
                 problems.append((f"pools[{i}].skill_weights.{skill}", f"'{skill}' is not a skill of this pool "

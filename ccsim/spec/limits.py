@@ -92,6 +92,14 @@ LIMITS: tuple[Limit, ...] = (
     Limit("**.values", high=MAX_SECONDS, what="seconds, about 115 days"),
     Limit("**.cv", high=100, what="the largest coefficient of variation"),
     Limit("**.shape", low=0.1, high=100, what="Weibull shapes beyond make durations overflow"),
+    Limit("pools[*].shifts[*].count", high=100_000, what="agents on one shift"),
+    Limit("lines", high=10_000_000, what="lines of a center"),
+    Limit("queues[*].capacity", high=10_000_000, what="places in a queue"),
+    Limit("queues[*].message.after", high=MAX_SECONDS, what="seconds, about 115 days"),
+    Limit("pools[*].slowdown", high=MAX_FACTOR, what="the largest multiplier"),
+    Limit("pools[*].proficiency.*", high=MAX_FACTOR, what="the largest multiplier"),
+    Limit("pools[*].skill_weights.*", high=1_000_000, what="the largest weight"),
+    Limit("segments[*].priority_weight", high=1_000_000, what="the largest weight"),
 )
 
 #: Most items of a list: the engine numbers segments, intents and pools in 16 bits and
@@ -104,6 +112,8 @@ LENGTHS: tuple[tuple[str, int], ...] = (
     ("channels", 100),
     ("ivr.menus", 100),
     ("ivr.menus[*].options", 50),
+    ("pools[*].shifts", 1_000),
+    ("pools[*].shifts[*].breaks", 20),
 )
 
 #: Keys where ``.inf`` means something and is allowed (path patterns). None yet.
@@ -308,6 +318,15 @@ def uniforms_per_contact(s: Scenario) -> int:
         width += 4
     if s.callback is not None:
         width += 1
+    visits = s.transfers.max_chain + 1 if s.resolution_model() else 1
+    if any(i.wrapup is not None for i in s.intents):
+        width += visits
+    if s.routing.agent_selection == "random" or any(q.agent_selection == "random" for q in s.queues or ()):
+        width += visits
+    if any(g.balk is not None for g in s.segments):
+        width += 1
+    if any(q.message is not None for q in s.queues or ()):
+        width += visits
     return width
 
 

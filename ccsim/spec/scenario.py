@@ -63,9 +63,10 @@ class Horizon(_Model):
     interval_minutes: float = Field(default=60, gt=0)
     warmup_minutes: float = Field(default=0, ge=0)
     start: str = Field(default="00:00", description="clock time of the first interval, HH:MM")
-    drain: bool = Field(
+    drain: bool | Literal["clear"] = Field(
         default=True,
-        description="after the horizon no one new arrives, but callers in the center are served",
+        description="true: after the horizon no one new arrives, but callers in the center are served; "
+                    "false: hard stop; clear: callers still waiting are disconnected, those being served finish",
     )
 
     @field_validator("start")
@@ -78,6 +79,11 @@ class Arrivals(_Model):
     """The center's arrivals per hour; omit when every intent gives its own ``rate_per_hour``."""
 
     rate_per_hour: PerIntervalRate | None = None
+    busyness_cv: float = Field(
+        default=0, ge=0, le=2,
+        description="days busier or quieter than the forecast: each simulated day's arrivals times a "
+                    "Gamma factor with mean 1 and this coefficient of variation",
+    )
 
 
 class ServiceLevelGoal(_Model):
@@ -85,6 +91,13 @@ class ServiceLevelGoal(_Model):
 
     seconds: float = Field(ge=0, description="the threshold T of 'answered within T seconds'")
     target: float | None = Field(default=None, gt=0, le=1, description="the goal, e.g. 0.8; used by ccsim staff")
+
+
+class MessageOffer(_Model):
+    """After ``after`` seconds of waiting, a caller is offered to leave a message (or a callback request)."""
+
+    after: float = Field(ge=0, description="seconds waited before the offer")
+    accept: float = Field(ge=0, le=1, description="share of callers offered who leave a message")
 
 
 AgentSelection = Literal["pool_order", "longest_idle", "random", "least_occupied"]
@@ -113,6 +126,12 @@ class QueueSettings(_Model):
         default=None, description="this queue's threshold and goal; default: service_level_seconds"
     )
     agent_selection: AgentSelection | None = Field(default=None, description="default: routing.agent_selection")
+    capacity: int | None = Field(
+        default=None, ge=0, description="at most this many waiting; a caller who finds it full gets a busy signal"
+    )
+    message: MessageOffer | None = Field(
+        default=None, description="after waiting this long a caller may leave a message, handled later by an agent"
+    )
 
 
 class Scenario(_Model):
@@ -140,6 +159,10 @@ class Scenario(_Model):
     callback: Callback | None = None
     queues: list[QueueSettings] | None = Field(default=None, description="per-queue settings (service-level goals)")
     routing: Routing = Routing()
+    lines: int | None = Field(
+        default=None, ge=0,
+        description="at most this many contacts in the center (IVR, queues, with an agent); more get a busy signal",
+    )
     telephony_cost_per_minute: float = Field(default=0, ge=0, description="per minute a contact is in the center")
 
     # Derived quantities the engine and the KPIs share.

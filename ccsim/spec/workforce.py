@@ -103,6 +103,10 @@ class Pool(_Model):
         default=None, description="handle-time factor per skill: 0.8 = 20% faster on that skill's intents"
     )
     wrapup_factor: float = Field(default=1, ge=0, description="this pool's after-call work, times the intents'")
+    concurrency: int = Field(default=1, ge=1, le=20, description="conversations an agent holds at once (chat)")
+    slowdown: list[Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, description="handle-time factor when holding 1, 2, ... conversations (one per level)"
+    )
     takes: Literal["skill_order", "longest_waiting"] = Field(
         default="skill_order",
         description="which waiting contact a freed agent takes: the first skill in its list that has one, "
