@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -17,6 +18,7 @@ import yaml
 
 import ccsim
 from ccsim.errors import ScenarioError
+from ccsim.experiments import sweep_spec
 from ccsim.experiments import sweeps as sweep_mod
 from ccsim.experiments.sweeps import Range, expand_grid, expand_lhs, load_spec
 
@@ -253,3 +255,104 @@ def test_overrides_change_the_base_scenario(tmp_path):
     stored = yaml.safe_load((tmp_path / "q" / "scenario.yaml").read_text())
     assert stored["arrivals"]["rate_per_hour"] == 300  # a resume uses what the sweep started with
     assert_clean_error(ccsim_cli("sweep", "--resume", tmp_path / "q", "--set", "seed=3"), "drop --reps/--out/--set")
+
+
+class TestSize:
+    """Points are counted from the spec before any is made; a bad value is reported once."""
+
+    def test_a_huge_grid_is_refused_before_any_point_is_made(self, monkeypatch):
+        def never(*args, **kwargs):
+            raise AssertionError("the points were made before they were counted")
+
+        monkeypatch.setattr(sweep_spec, "expand_grid", never)
+        monkeypatch.setattr(sweep_spec, "expand_lhs", never)
+        vary = {f"pools.agents.agents{k}": list(range(10)) for k in range(9)}  # 10^9 points
+        with pytest.raises(ScenarioError) as info:
+            load_spec(small_spec(vary=vary))
+        (path, message), = info.value.problems
+        assert "1,000,000,000 points" in message and f"at most {sweep_mod.MAX_POINTS:,} points" in message
+        with pytest.raises(ScenarioError, match="1,000,000,000 points asked for; a sweep has at most 100,000"):
+            load_spec(small_spec(vary=None, sample={"arrivals.rate_per_hour": {"low": 1, "high": 2}},
+                                 points=1_000_000_000))
+
+    def test_the_limit_is_the_count(self):
+        spec = sweep_mod.SweepSpec.model_validate(small_spec(vary={"a": [1, 2, 3], "b": [1, 2], "c": [5]}))
+        assert sweep_mod.count_points(spec) == len(sweep_mod.expand(spec)) == 6
+        at_limit = {"a": list(range(100)), "b": list(range(1000))}  # exactly MAX_POINTS: allowed
+        assert sweep_mod.count_points(sweep_mod.SweepSpec.model_validate(small_spec(vary=at_limit))) == 100_000
+        with pytest.raises(ValueError, match="the grid has 100,001 points"):  # one more: refused
+            sweep_mod.SweepSpec.model_validate(small_spec(vary={"a": list(range(100_001))}))
+
+    def test_cli_refuses_a_huge_sweep_with_exit_2(self, tmp_path):
+        path = write_spec(tmp_path, small_spec(vary=None, sample={"arrivals.rate_per_hour": {"low": 1, "high": 2}},
+                                               points=1_000_000_000))
+        proc = ccsim_cli("sweep", path, "--out", tmp_path / "never")
+        assert_clean_error(proc, "1,000,000,000 points", "at most 100,000 points")
+        assert not (tmp_path / "never").exists()
+
+    def test_a_path_that_fails_at_every_point_is_reported_once(self):
+        with pytest.raises(ScenarioError) as info:
+            load_spec(small_spec(vary={"pools.nobody.agents": [1, 2, 3], "segments.all.patience.mean": [60, 120]}))
+        (path, message), = info.value.problems
+        assert path == "vary.pools.nobody.agents" and "no item named 'nobody'" in message
+        assert "at all 6 points" in message
+
+    def test_a_bad_value_lists_the_points_that_have_it(self):
+        with pytest.raises(ScenarioError) as info:
+            load_spec(small_spec(vary={"pools.agents.agents": [-1, 30], "segments.all.patience.mean": [60, 120, 180]}))
+        (path, message), = info.value.problems
+        assert path == "pools[0].agents" and "at 3 points: 0, 1, 2" in message
+        assert "point 0: pools.agents.agents=-1, segments.all.patience.mean=60" in message
+
+    def test_at_most_twenty_different_problems(self):
+        with pytest.raises(ScenarioError) as info:
+            load_spec(small_spec(vary={"pools.agents.agents": list(range(-30, 0)), "segments.all.patience.mean": [60]}))
+        problems = info.value.problems
+        assert len(problems) == sweep_mod.MAX_PROBLEMS + 1
+        assert len({message for _, message in problems}) == len(problems)  # no line twice
+        assert problems[-1] == ("vary", "and 10 more different problems (fix these first)")
+
+
+def test_resume_uses_the_stored_spec(tmp_path):
+    """Name, sort, replications (--reps included) and seed come from the folder, not defaults."""
+    spec = small_spec(name="stored", sort="abandon_rate", seed=11, reps=5)
+    path = write_spec(tmp_path, spec)
+    folder = tmp_path / "s"
+    whole = ccsim_cli("sweep", path, "--out", folder, "--reps", "2", "--workers", "1", "--json")
+    assert whole.returncode == 0, whole.stderr
+    expected = pd.read_parquet(folder / "runs.parquet")
+    for task in sorted((folder / "tasks").glob("*.parquet"))[1:]:  # as if stopped after the first task
+        task.unlink()
+    (folder / "runs.parquet").unlink()
+    (folder / "points.parquet").unlink()
+    resumed = ccsim_cli("sweep", "--resume", folder, "--workers", "2", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    data = json.loads(resumed.stdout)
+    assert data["sweep"] == "stored" and data["sorted_by"] == "abandon_rate"
+    rates = [p["kpis"]["abandon_rate"]["mean"] for p in data["points"]]
+    assert rates == sorted(rates)
+    assert [p["replications"] for p in data["points"]] == [2] * 4  # --reps 2, not the spec's 5
+    runs = pd.read_parquet(folder / "runs.parquet")
+    pd.testing.assert_frame_equal(runs, expected, check_exact=True)  # same seed: same numbers
+    table = ccsim_cli("sweep", "--resume", folder, "--workers", "1")
+    assert "sorted by abandon_rate" in table.stdout and "stored: 4 points" in table.stdout
+    assert ccsim.load_results(folder).sort == "abandon_rate"
+
+
+def test_resume_refuses_points_that_no_longer_match(tmp_path):
+    folder = tmp_path / "s"
+    ccsim.sweep(small_spec(reps=1), workers=1, out=folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["points"][0]["params"]["pools.agents.agents"] = 99
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ScenarioError, match="differ from those in its manifest"):
+        ccsim.sweep(resume=folder)
+
+
+def test_one_point_one_replication_is_singular(tmp_path):
+    path = write_spec(tmp_path, small_spec(reps=1, vary={"pools.agents.agents": [30]}))
+    proc = ccsim_cli("sweep", path, "--out", tmp_path / "one", "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "small-sweep: 1 point," in proc.stdout and "1 points" not in proc.stdout
+    assert proc.stderr.splitlines() == ["small-sweep: 1/1 replication (100%)"]
+    assert re.search(r"runs\.parquet +1 row ", proc.stdout)

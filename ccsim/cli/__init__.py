@@ -11,11 +11,12 @@ that starting the command costs only Typer and Rich.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
-from . import erlang, experiments, run
+from . import erlang, experiments, planning, run
 
 app = typer.Typer(
     add_completion=False,
@@ -23,12 +24,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="ccsim: simulate a contact center and read its KPIs with confidence intervals.",
 )
-for group in (run, experiments, erlang):
+for group in (run, experiments, erlang, planning):
     group.register(app)
 
 
 def main() -> None:
     """Console entry point."""
+    # The command line draws into files, never windows: no display needed, none opened. (Set
+    # here, not on import: a notebook that imports the CLI's modules keeps its inline plots.)
+    os.environ.setdefault("MPLBACKEND", "Agg")
     app()
 
 

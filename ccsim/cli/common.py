@@ -1,4 +1,4 @@
-"""What every ``ccsim`` command shares: the consoles, clean errors, loading, progress.
+"""What every ``ccsim`` command shares: the consoles, clean errors, loading, progress, folders.
 
 Nothing here imports pandas, scipy or matplotlib: a command pays for those only when it
 runs, so ``ccsim --help`` and ``ccsim erlang`` start at once.
@@ -6,9 +6,8 @@ runs, so ``ccsim --help`` and ``ccsim erlang`` start at once.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -17,10 +16,9 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from ..experiments.executors import Interrupted
     from ..spec.scenario import Scenario
 
-# The command line draws into files, never windows: no display needed, none opened.
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 out = Console()
 err = Console(stderr=True)
@@ -33,6 +31,11 @@ EXECUTOR_HELP = "where to run: local (worker processes) or dask"
 SCHEDULER_HELP = "Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: start a local Dask cluster)"
 REPORT_HELP = "also write report.html into the results folder"
 JSON_HELP = "print one JSON object to stdout"
+
+
+def plural(n: int, word: str, words: Optional[str] = None) -> str:
+    """``1 replication``, ``3 replications``, ``1,200 points``."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
 def fail(messages: list[str]) -> typer.Exit:
@@ -53,6 +56,53 @@ def load(path: Path, overrides: Optional[list[str]] = None) -> "Scenario":
         raise fail(str(exc).splitlines()) from None
 
 
+def stopped(exc: Interrupted, kept: Sequence[str]) -> typer.Exit:
+    """After Ctrl-C: say how far the work got and what was kept; the caller raises the exit (130,
+    the shell's code for a command stopped by Ctrl-C)."""
+    err.print(f"interrupted after {exc.done:,} of {plural(exc.total, 'replication')}.", highlight=False)
+    for line in kept:
+        err.print(line, highlight=False, soft_wrap=True, markup=False)
+    return typer.Exit(code=130)
+
+
+def output_folder(folder: Path, given: bool, results: Optional[Sequence[str]] = None, overwrite: bool = False,
+                  full: Optional[str] = None) -> Optional[Path]:
+    """Check and create a results folder before anything is simulated, or exit 2 saying why
+    (``full``: the message when the folder already holds results).
+
+    Returns what ``store.prepare_folder`` does: the first folder made here, for ``discard_folder``.
+    """
+    from ..experiments.store import FolderError, FolderNotEmptyError, prepare_folder
+
+    try:
+        return prepare_folder(folder, results, overwrite)
+    except FolderNotEmptyError as exc:
+        raise fail([f"--out: {full or exc}"]) from None
+    except FolderError as exc:
+        raise fail([f"--out: {exc}" if given else f"results folder: {exc}; choose one with --out"]) from None
+
+
+def print_files(folder: Path, names: Sequence[str], note: str = "") -> None:
+    """``results written to DIR/`` and a line per file: its name, rows (tables) and size."""
+    from ..experiments.store import describe_files
+
+    out.print(f"results written to {folder}/{note}", highlight=False)
+    files = describe_files(folder, names)
+    width = max((len(name) for name, _, _ in files), default=0)
+    for name, rows, size in files:
+        count = plural(rows, "row") if rows is not None else ""
+        out.print(f"  {name:<{width}}  {count:>16}  {file_size(size):>9}", highlight=False)
+
+
+def file_size(size: int) -> str:
+    """``812 B``, ``46.7 kB``, ``84.4 MB`` (powers of 1000, as file browsers show them)."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1000  # type: ignore[assignment]
+    raise AssertionError  # pragma: no cover
+
+
 def where(workers: Optional[int], executor: str, scheduler: Optional[str]) -> dict:
     problems = []
     if workers is not None and workers < 1:
@@ -67,10 +117,11 @@ def where(workers: Optional[int], executor: str, scheduler: Optional[str]) -> di
 
 
 @contextmanager
-def progress(label: str, total: int, show: bool, unit: str = "replications"
+def progress(label: str, total: int, show: bool, unit: str = "replication"
              ) -> Iterator[Optional[Callable[[int, int], None]]]:
     """A progress callback: a bar on a terminal, a line per 5% of the work elsewhere (a log,
-    a pipe), nothing when ``show`` is false (``--json``)."""
+    a pipe), nothing when ``show`` is false (``--json``). ``unit`` is singular."""
+    units = unit if total == 1 else f"{unit}s"
     if not show:
         yield None
     elif not err.is_terminal:
@@ -80,7 +131,7 @@ def progress(label: str, total: int, show: bool, unit: str = "replications"
             step = done * 20 // max(total, 1)
             if step > shown[0]:
                 shown[0] = step
-                print(f"{label}: {done}/{total} {unit} ({100 * done // max(total, 1)}%)", file=sys.stderr,
+                print(f"{label}: {done:,}/{total:,} {units} ({100 * done // max(total, 1)}%)", file=sys.stderr,
                       flush=True)
 
         yield line
@@ -89,7 +140,7 @@ def progress(label: str, total: int, show: bool, unit: str = "replications"
 
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task(f"{label}: {unit}", total=total)
+            task = bar.add_task(f"{label}: {units}", total=total)
             yield lambda done, total: bar.update(task, completed=done)
 
 

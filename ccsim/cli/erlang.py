@@ -4,12 +4,15 @@
 agents give; ``--target sl=0.8@20`` instead of ``--agents`` prints how many agents the target
 needs (with one fewer for comparison), and ``--shrinkage 0.3`` how many to schedule. Both
 ``--agents`` and ``--target``: the requirement, plus whether the given staffing meets it.
+``--forecast FILE`` or ``--scenario FILE`` instead of the rate and AHT: the requirement of every
+queue in every interval (see :mod:`ccsim.planning.forecast_erlang`), and the day's agent-hours.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -25,27 +28,53 @@ def register(app: typer.Typer) -> None:
 
 
 def erlang(
-    rate_per_hour: Annotated[float, typer.Option(help="arrivals per hour (> 0)")],
-    aht: Annotated[float, typer.Option(help="mean handle time, seconds (> 0)")],
+    rate_per_hour: Annotated[float | None, typer.Option(help="arrivals per hour (> 0); one queue")] = None,
+    aht: Annotated[float | None, typer.Option(help="mean handle time, seconds (> 0); one queue")] = None,
     agents: Annotated[int | None, typer.Option(help="agents to evaluate; omit with --target for the requirement")
                       ] = None,
-    patience: Annotated[float | None, typer.Option(help="mean patience, seconds (> 0; Erlang A); omit for Erlang C")
-                        ] = None,
-    sl_seconds: Annotated[float, typer.Option(help="service-level threshold, seconds (for sl targets without @)")
-                          ] = 20.0,
+    patience: Annotated[float | None, typer.Option(
+        help="mean patience, seconds (> 0; Erlang A); omit for Erlang C (with --forecast/--scenario: instead of "
+             "theirs)")] = None,
+    sl_seconds: Annotated[float | None, typer.Option(
+        help="service-level threshold, seconds, for sl targets without @ (default 20; with --scenario each "
+             "queue's own)")] = None,
     target: Annotated[list[str] | None, typer.Option(metavar="TARGET", help=TARGET_HELP)] = None,
     shrinkage: Annotated[float | None, typer.Option(help="share of paid time off the phones (0 to < 1), "
-                                                            "e.g. 0.3: agents to schedule")] = None,
+                                                            "e.g. 0.3: agents to schedule (with --scenario default: "
+                                                            "each pool's)")] = None,
     max_occupancy: Annotated[float | None, typer.Option(help="highest occupancy agents can sustain, "
                                                                 "e.g. 0.85 (a target)")] = None,
+    forecast: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="a forecast file (queue, interval, volume, aht, ...): the requirement per queue and "
+                             "interval")] = None,
+    scenario: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="a scenario: the requirement per interval of each single-skill queue")] = None,
+    queue: Annotated[list[str] | None, typer.Option(
+        metavar="QUEUE", help="only this queue of --forecast/--scenario (repeatable)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Analytic Erlang C (no patience) or Erlang A values for one queue, or the agents a target needs."""
+    """Analytic Erlang C (no patience) or Erlang A values for one queue, or the agents a target needs
+    (for one queue, or per queue and interval of a forecast or scenario)."""
     from ..analysis import erlang as erlang_mod
 
     problems = _option_problems(erlang_mod, rate_per_hour, aht, agents, patience, sl_seconds, shrinkage,
                                 max_occupancy)
     wants_requirement = bool(target) or max_occupancy is not None
+    if forecast is not None or scenario is not None:
+        problems += _interval_problems(rate_per_hour, aht, agents, forecast, scenario, wants_requirement)
+        if problems:
+            raise fail(problems)
+        from .planning import erlang_intervals
+
+        erlang_intervals(forecast, scenario, queue, target, patience, sl_seconds, shrinkage, max_occupancy, as_json)
+        return
+    if queue:
+        problems.append("--queue: goes with --forecast or --scenario")
+    for name, value in (("rate-per-hour", rate_per_hour), ("aht", aht)):
+        if value is None:
+            problems.append(f"--{name}: required for one queue (or give --forecast FILE or --scenario FILE with "
+                            "--target for the requirement per interval)")
+    sl_seconds = 20.0 if sl_seconds is None else sl_seconds
     if not problems and not wants_requirement:
         if agents is None:
             problems.append("give --agents C to evaluate a staffing, or --target (e.g. --target sl=0.8@20) for "
@@ -78,6 +107,22 @@ def erlang(
         typer.echo(json.dumps(data))
         return
     _print_requirement(req, rate_per_hour, aht, patience, agents, given)
+
+
+def _interval_problems(rate_per_hour: float | None, aht: float | None, agents: int | None, forecast: Path | None,
+                       scenario: Path | None, wants_requirement: bool) -> list[str]:
+    """What does not go with --forecast/--scenario."""
+    problems = []
+    if forecast is not None and scenario is not None:
+        problems.append("--forecast and --scenario: give one of them")
+    given = [name for name, value in (("--rate-per-hour", rate_per_hour), ("--aht", aht), ("--agents", agents))
+             if value is not None]
+    if given:
+        problems.append(f"{', '.join(given)}: for one queue; with --forecast/--scenario the rates and handle times "
+                        "come from the file")
+    if not wants_requirement and scenario is None:
+        problems.append("--target: required with --forecast (e.g. --target sl=0.8@20)")
+    return problems
 
 
 def _option_problems(erlang_mod: Any, rate: float, aht: float, agents: int | None, patience: float | None,

@@ -21,7 +21,11 @@ from .common import (
     fmt,
     load,
     out,
+    output_folder,
+    plural,
+    print_files,
     progress,
+    stopped,
     where,
     write_report,
 )
@@ -50,8 +54,9 @@ def compare(
     from rich.table import Table
 
     from ..experiments.compare import run_comparison
+    from ..experiments.executors import Interrupted, interrupt_once
     from ..experiments.results import JOURNEY_KPIS, json_float
-    from ..experiments.store import default_folder
+    from ..experiments.store import default_folder, discard_folder
 
     if file_b is None and not overrides:
         raise fail(["compare needs scenario B, or --set overrides that turn A into B"])
@@ -60,12 +65,30 @@ def compare(
     placement = where(workers, executor, scheduler)
     if no_save and (out_dir is not None or with_report):
         raise fail(["--no-save: cannot be combined with --out or --report"])
-    if out_dir is not None and out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise fail([f"--out: {out_dir} is not an empty folder; choose another"])
     target = None if no_save else (out_dir or default_folder(f"{a.name}-vs-{b.name}"))
+    created = None
+    if target is not None:  # checked (and made) now, not after the simulation
+        created = output_folder(target, out_dir is not None, full=f"{target} is not an empty folder; choose another")
     seed = a.seed if seed is None else seed
-    with progress(f"{a.name} vs {b.name}", 2 * reps, show=not as_json) as report_progress:
-        comparison = run_comparison(a, b, reps=reps, seed=seed, progress=report_progress, **placement)
+    done = [0]  # replications finished (A's, then B's), for the message after a Ctrl-C
+    with interrupt_once(then_exit=True):  # one Ctrl-C stops it all; what follows it is not cut short
+        try:
+            with progress(f"{a.name} vs {b.name}", 2 * reps, show=not as_json) as report_progress:
+                def tick(finished: int, total: int) -> None:
+                    done[0] = finished
+                    if report_progress:
+                        report_progress(finished, total)
+
+                comparison = run_comparison(a, b, reps=reps, seed=seed, progress=tick, **placement)
+        except Interrupted as exc:
+            if target is not None:
+                discard_folder(target, created)
+            exc.done, exc.total = done[0], 2 * reps  # of both runs, not of the one that was stopped
+            raise stopped(exc, ["Nothing was saved: a comparison is written only when both runs are done."]) from None
+        except BaseException:
+            if target is not None:
+                discard_folder(target, created)
+            raise
     table = comparison.table
     if target is not None:
         comparison.write(target)
@@ -80,7 +103,7 @@ def compare(
                                "folder": str(target) if target else None}, allow_nan=False))
         return
     what = str(file_b) if file_b is not None else f"{file_a} with " + ", ".join(overrides or [])
-    out_table = Table(title=f"B − A, paired over {reps} replications (seed {seed})\nA: {file_a}\nB: {what}")
+    out_table = Table(title=f"B − A, paired over {plural(reps, 'replication')} (seed {seed})\nA: {file_a}\nB: {what}")
     for column in ("KPI", "A", "B", "B − A", "95% CI", "verdict", "CRN variance ÷"):
         out_table.add_column(column, justify="left" if column in ("KPI", "verdict") else "right")
     colours = {"better": "green", "worse": "red"}
@@ -96,7 +119,8 @@ def compare(
                           f"[{style}]{row.verdict}[/]" if style else row.verdict, reduction)
     out.print(out_table)
     if target is not None:
-        out.print(f"results written to {target}/")
+        print_files(target, ["comparison.parquet", "kpis_a.parquet", "kpis_b.parquet"],
+                    " (with report.html)" if with_report else "")
 
 
 def _fmt_diff(kpi: str, value: float) -> str:
@@ -123,11 +147,13 @@ def sweep(
     with_report: Annotated[bool, typer.Option("--report", help=REPORT_HELP)] = False,
 ) -> None:
     """Run a scenario over a grid or a Latin hypercube of values; every point sees the same callers."""
+    import shlex
+
     from ..errors import ScenarioError
+    from ..experiments.executors import Interrupted, interrupt_once
     from ..experiments.results import RUN_KPIS, json_float
-    from ..experiments.store import MANIFEST, read_manifest
-    from ..experiments.sweeps import load_spec
-    from ..experiments.sweeps import sweep as run_sweep
+    from ..experiments.store import MANIFEST, FolderError
+    from ..experiments.sweeps import execute_sweep, prepare_sweep
 
     placement = where(workers, executor, scheduler)
     problems = []
@@ -138,26 +164,29 @@ def sweep(
                         "drop --reps/--out/--set")
     if resume is not None and not (resume / MANIFEST).is_file():
         problems.append(f"--resume: {resume} is not a ccsim results folder (no {MANIFEST})")
+    if sort is not None and sort not in RUN_KPIS and not sort.startswith("occupancy:"):
+        problems.append(f"--sort: unknown KPI '{sort}'; allowed: {', '.join(RUN_KPIS)}, occupancy:POOL")
     if problems:
         raise fail(problems)
-    try:
-        if spec is not None:
-            spec_obj, _, points, _ = load_spec(spec, overrides or ())
-            total = len(points) * (reps or spec_obj.reps)
-        else:
-            spec_obj, manifest = None, read_manifest(resume)
-            total = len(manifest.get("points", [])) * manifest["replications"]
-        if sort is not None and sort not in (*RUN_KPIS,) and not sort.startswith("occupancy:"):
-            raise fail([f"--sort: unknown KPI '{sort}'; allowed: {', '.join(RUN_KPIS)}, occupancy:POOL"])
-        label = spec_obj.name if spec_obj else str(resume)
-        with progress(label, total, show=not as_json) as report_progress:
-            result = run_sweep(spec, reps=reps, out=out_dir, resume=resume, progress=report_progress,
-                               overrides=overrides or (), **placement)
+    try:  # the spec counted and checked at every point, the folder made: all before simulating
+        prepared = prepare_sweep(spec, reps=reps, out=out_dir, resume=resume, overrides=overrides or ())
     except ScenarioError as exc:
         raise fail(str(exc).splitlines()) from None
-    except FileExistsError as exc:
-        raise fail([f"--out: {exc}"]) from None
-    sort = sort or (spec_obj.sort if spec_obj else None) or "service_level"
+    except FolderError as exc:
+        raise fail([f"--resume: {exc}" if resume is not None else f"--out: {exc}" if out_dir is not None
+                    else f"results folder: {exc}; choose one with --out"]) from None
+    with interrupt_once(then_exit=True):  # one Ctrl-C stops it all; what follows it is not cut short
+        try:
+            with progress(prepared.spec.name, prepared.total, show=not as_json) as report_progress:
+                result = execute_sweep(prepared, progress=report_progress, **placement)
+        except Interrupted as exc:
+            kept = (f"The finished replications are kept in {prepared.folder}/" if exc.done else
+                    f"No replication had finished yet; {prepared.folder}/ keeps the sweep's spec and scenario")
+            raise stopped(exc, [
+                f"{kept} (manifest.json says \"interrupted\").",
+                f"To finish the sweep: ccsim sweep --resume {shlex.quote(str(prepared.folder))}",
+            ]) from None
+    sort = sort or result.sort or "service_level"  # a resumed sweep sorts as its stored spec says
     table = result.summary(sort) if len(result.points) else result.points
     if with_report and len(result.points):
         write_report(result.folder, kpi=sort)
@@ -175,8 +204,9 @@ def sweep(
     if result.failed:
         for point, error in sorted(result.failed.items()):
             err.print(f"[bold red]point {point} failed:[/] {error}", highlight=False, soft_wrap=True)
-        err.print(f"{len(result.failed)} point(s) failed; see {result.folder}/{MANIFEST}. "
-                  f"Fix the cause and run: ccsim sweep --resume {result.folder}")
+        err.print(f"{plural(len(result.failed), 'point')} failed; see {result.folder}/{MANIFEST}. "
+                  f"Fix the cause and run: ccsim sweep --resume {shlex.quote(str(result.folder))}",
+                  highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(code=1)
 
 
@@ -189,7 +219,7 @@ def _print_sweep(result, table, sort: str) -> None:
 
     shown = [c for c in (sort, *SWEEP_COLUMNS) if c in table.columns]
     shown = list(dict.fromkeys(shown))
-    t = Table(title=f"{result.name}: {len(result.points)} points, sorted by {sort} (best first)")
+    t = Table(title=f"{result.name}: {plural(len(result.points), 'point')}, sorted by {sort} (best first)")
     t.add_column("point", justify="right")
     for p in result.params:
         t.add_column(p, justify="right")
@@ -203,9 +233,9 @@ def _print_sweep(result, table, sort: str) -> None:
         t.add_row(*cells)
     out.print(t)
     if len(table) > 30:
-        out.print(f"(30 of {len(table)} points shown; all are in {result.folder}/points.parquet)")
-    out.print(f"results written to {result.folder}/ (runs.parquet: point x replication; points.parquet: "
-              f"mean and 95% CI per point)")
+        out.print(f"(30 of {len(table):,} points shown; all are in {result.folder}/points.parquet)")
+    print_files(result.folder, ["runs.parquet", "points.parquet"],
+                " (runs: point x replication; points: mean and 95% CI per point)")
 
 
 def _cell(value) -> str:

@@ -15,16 +15,27 @@ from .common import (
     SCHEDULER_HELP,
     SET_HELP,
     WORKERS_HELP,
+    err,
     fail,
     load,
     out,
+    output_folder,
+    plural,
+    print_files,
     progress,
+    stopped,
     where,
     write_report,
 )
 
 if TYPE_CHECKING:
     pass
+
+
+#: Kept in step with ccsim.experiments.runner.CONTACTS_LIMIT (not imported here: --help stays fast).
+CONTACTS_LIMIT = 200_000
+CONTACTS_HELP = (f"keep the per-contact table (contacts.parquet) or not; default: keep it when the run is expected "
+                 f"to have at most {CONTACTS_LIMIT:,} contacts in all (expected contacts of a day x replications)")
 
 
 def register(app: typer.Typer) -> None:
@@ -47,25 +58,47 @@ def run(
     executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
     with_report: Annotated[bool, typer.Option("--report", help=REPORT_HELP)] = False,
+    contacts: Annotated[Optional[bool], typer.Option("--contacts/--no-contacts", help=CONTACTS_HELP)] = None,
 ) -> None:
     """Run a scenario and print its KPIs with 95% confidence intervals."""
     scenario = load(file, overrides)
     placement = where(workers, executor, scheduler)
     if no_save and (out_dir is not None or with_report):
         raise fail(["--no-save: cannot be combined with --out or --report"])
-    from ..experiments.store import default_folder
+    from ..experiments.executors import Interrupted, interrupt_once
+    from ..experiments.results import RUN_FILES
+    from ..experiments.runner import expected_contacts, keeps_contacts
+    from ..experiments.runner import run as run_scenario
+    from ..experiments.store import default_folder, discard_folder
 
     target = None if no_save else (out_dir if out_dir is not None else default_folder(scenario.name))
-    if target is not None:
-        _check_run_folder(target, overwrite)
-    from ..experiments.runner import run as run_scenario
-
-    with progress(scenario.name, reps, show=not as_json) as report_progress:
-        result = run_scenario(scenario, reps=reps, seed=seed, progress=report_progress, **placement)
-    if target is not None:
-        result.write(target, overwrite=overwrite)
-        if with_report:
-            write_report(target)
+    created = None
+    if target is not None:  # checked (and made) now, not after the simulation
+        created = output_folder(target, out_dir is not None, RUN_FILES, overwrite)
+    keep = keeps_contacts(scenario, reps) if contacts is None else contacts
+    with interrupt_once(then_exit=True):  # one Ctrl-C stops it all; what follows it is not cut short
+        try:
+            with progress(scenario.name, reps, show=not as_json) as report_progress:
+                result = run_scenario(scenario, reps=reps, seed=seed, keep_contacts=keep, progress=report_progress,
+                                      **placement)
+        except Interrupted as exc:
+            if target is not None:
+                discard_folder(target, created)
+            raise stopped(exc, ["Nothing was saved: a run's results are written only when all its replications "
+                                "are done. Run it again (with fewer --reps if time is short)."]) from None
+        except BaseException:
+            if target is not None:
+                discard_folder(target, created)
+            raise
+        try:
+            if target is not None:
+                result.write(target, overwrite=overwrite)
+        except KeyboardInterrupt:
+            err.print(f"interrupted while saving: {target}/ is incomplete (its manifest says \"writing\")",
+                      highlight=False, markup=False)
+            raise typer.Exit(code=130) from None
+    if target is not None and with_report:
+        write_report(target)
     if as_json:
         typer.echo(json.dumps({**result.to_json_dict(), "folder": str(target) if target else None}, allow_nan=False))
         return
@@ -73,19 +106,14 @@ def run(
 
     print_run(result)
     if target is not None:
-        out.print(f"results written to {target}/" + (" (with report.html)" if with_report else ""))
-
-
-def _check_run_folder(folder: Path, overwrite: bool) -> None:
-    """Refuse before running, not after: the user should not wait to be told no."""
-    from ..experiments.results import RUN_FILES
-
-    if folder.exists() and not folder.is_dir():
-        raise fail([f"--out: {folder} exists and is not a folder"])
-    existing = [name for name in RUN_FILES if (folder / name).exists()]
-    if existing and not overwrite:
-        raise fail([f"--out: {folder} already holds results ({', '.join(existing)}); choose another folder "
-                     "or pass --overwrite"])
+        print_files(target, [name for name in RUN_FILES if name.endswith(".parquet")],
+                    " (with report.html)" if with_report else "")
+        if not keep:
+            expected = expected_contacts(scenario) * reps
+            why = "--no-contacts" if contacts is False else (
+                f"about {expected:,.0f} contacts expected in {plural(reps, 'replication')}, more than "
+                f"{CONTACTS_LIMIT:,}; --contacts keeps them")
+            out.print(f"  contacts.parquet not written ({why})", highlight=False, soft_wrap=True)
 
 
 def check(

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 
-from .callers import handle_time_of, patience_of
+from .endings import Endings
 from .ivr import CONTAINED, HUNG_UP
 from .plan import CLEAR
-from .queues import ARRIVING, DONE, SERVING, WAITING
+from .queues import DONE, SERVING, WAITING
 from .records import Outcome
 from .service import HAND_ON
 from .steps import later
@@ -37,7 +37,7 @@ _NOT_RESOLVED = frozenset(map(int, (Outcome.UNRESOLVED, Outcome.DROPPED)))
 _TURNED_AWAY = frozenset(map(int, (Outcome.BLOCKED, Outcome.BALKED)))
 
 
-class Journey:
+class Journey(Endings):
     """The steps of every contact's journey in one replication (the model wires the parts)."""
 
     def __init__(self, model, callers):
@@ -178,14 +178,6 @@ class Journey:
         else:
             self.join_queue(i, skill)
 
-    def redirect(self, i: int, redirect, channel: int) -> None:
-        """The channel tells the customer to use another one: this contact ends, a new one follows."""
-        self.end(i, Outcome.REDIRECTED)
-        rng = self._streams["channels"]
-        delay = float(redirect.delay.ppf(rng.random()))
-        if self.env._now + delay < self._horizon:
-            later(self.env, delay, (i, channel), self.call_again)
-
     # -- waiting ----------------------------------------------------------------------------------
 
     def join_queue(self, i: int, k: int) -> None:
@@ -249,52 +241,6 @@ class Journey:
             return False
         chance = min(spec.max, spec.probability + spec.per_minute * self.expected_wait(k) / 60.0)
         return self._uniforms["balking"][i][0] < chance
-
-    def _refuse(self, i: int, visit: int, outcome: Outcome) -> None:
-        """A busy signal or a balk at a queue: the contact ends; at its first queue it was never offered."""
-        if visit == 1:
-            rec = self.records
-            rec.queue_join[i] = math.nan
-            rec.queue[i] = -1
-            rec.queues[i] = 0
-        self.end(i, outcome)
-
-    def _turn_away(self, i: int) -> None:
-        """Every line busy: a busy signal at arrival (counted in arrivals, never offered)."""
-        self._state[i] = DONE
-        rec = self.records
-        rec.end[i] = self.env._now
-        rec.outcome[i] = Outcome.BLOCKED
-        self._after_end(i, Outcome.BLOCKED)
-
-    def _offer_message(self, event) -> None:
-        """A caller who has waited long enough may leave a message: they hang up, the message waits."""
-        token = event._value
-        if not self.still_waiting(token):
-            return
-        i = token >> 8
-        rec = self.records
-        row = self._uniforms["messages"][i]
-        if row[min(rec.queues[i], len(row)) - 1] >= self._message_offer[self._at[i]].accept:
-            return
-        rec.message[i] = 1
-        rec.outcome[i] = Outcome.MESSAGE
-        rec.end[i] = self.env._now  # the caller's time ends; the message keeps its place in line
-        if self._count_live:
-            self._live[self._at[i]] -= 1
-        if self._limit is not None:
-            self._in_center -= 1
-
-    def close(self, event) -> None:
-        """Closing time (``drain: clear``): callers still waiting are disconnected; messages stay."""
-        rec = self.records
-        for k, lines in enumerate(self._lines):
-            for line in lines:
-                for i in list(line):
-                    if self._state[i] == WAITING and rec.message[i] != 1:
-                        if self._count_live:
-                            self._live[k] -= 1
-                        self.end(i, Outcome.CLEARED)
 
     def expected_wait(self, k: int) -> float:
         """What the center would announce: position in queue × mean handle time / agents answering."""
@@ -460,78 +406,3 @@ class Journey:
         now = self.env._now
         self.records.talk[i] += now - handed
         self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
-
-    # -- the end, and maybe another contact -------------------------------------------------------
-
-    def end(self, i: int, outcome: int) -> None:
-        """The contact ends (other than resolved by an agent of a plain queue); maybe a redial."""
-        self._state[i] = DONE
-        rec = self.records
-        rec.end[i] = self.env._now
-        rec.outcome[i] = outcome
-        if self._limit is not None:
-            self._in_center -= 1
-        if self.warm and i in self.warm:
-            self.release_warm(i)
-        self._after_end(i, outcome)
-
-    def _after_end(self, i: int, outcome: int) -> None:
-        """A customer who did not get an answer may call again."""
-        redial = self._redial[self.records.segment[i]]
-        if redial is None:
-            return
-        if outcome in _HUNG_UP:
-            self._maybe_call_again(i, redial, redial.after_abandon)
-        elif outcome in _NOT_RESOLVED:
-            self._maybe_call_again(i, redial, redial.after_unresolved)
-        elif outcome in _TURNED_AWAY:
-            chance = redial.after_blocked if redial.after_blocked is not None else redial.after_abandon
-            self._maybe_call_again(i, redial, chance)
-
-    def _maybe_call_again(self, i: int, redial, probability: float) -> None:
-        """A customer who did not get an answer may call again later, unless the center has closed by then."""
-        rec = self.records
-        rng = self._streams["redials"]
-        if rec.attempt[i] + 1 >= redial.max_contacts or rng.random() >= probability:
-            return
-        delay = float(redial.delay.ppf(rng.random()))
-        if self.env._now + delay < self._horizon:  # after closing: another day's call
-            later(self.env, delay, (i, rec.channel[i]), self.call_again)
-
-    def call_again(self, event) -> None:
-        """The same customer, the same question, a new contact with fresh patience and handle time.
-
-        After a redirect the new contact is in the other channel, and the customer tells the
-        story again (unless context is shared).
-        """
-        i, channel = event._value
-        rec = self.records
-        streams = self._streams
-        plan = self.plan
-        segment, intent = rec.segment[i], rec.intent[i]
-        interval = min(int(self.env._now // plan.interval), plan.n_intervals - 1)
-        patience = patience_of(plan, segment, intent, interval, streams["patience"].random())
-        if self._redial[segment] is not None and self._redial[segment].mode == "retry" and channel == rec.channel[i]:
-            handle = rec.handle_time[i]  # the same call again
-        else:
-            handle = handle_time_of(plan, intent, interval, streams["handle_times"].random())
-        j = rec.add_contact(customer=rec.customer[i], attempt=rec.attempt[i] + 1, channel=channel,
-                            arrival=self.env._now, segment=segment, intent=intent, secondary=rec.secondary[i],
-                            patience=patience, handle_time=handle)
-        for name, width in self._widths.items():
-            self._uniforms[name].append(streams[name].random(width).tolist())
-        if self._wraps is not None:
-            spec = plan.wrapup[intent]
-            row = self._uniforms["wrapup"][j]
-            self._wraps.append([float(spec.ppf(u)) for u in row] if spec is not None else [0.0] * len(row))
-        if self._redirect_u is not None:
-            self._redirect_u.append(streams["channels"].random())
-        if i in self._secondary:
-            self._secondary[j] = self._secondary[i]
-        if channel != rec.channel[i] and self._reexplain is not None:
-            self._explain.add(j)
-        self._state.append(ARRIVING)
-        self._at.append(0)
-        self._joined.append(0.0)
-        self._since.append(0.0)
-        self.start(j)

@@ -78,13 +78,17 @@ class Comparison:
     kpis_b: pd.DataFrame
 
     def write(self, folder: str | Path) -> Path:
-        """Save into an empty or new folder: manifest, both scenarios, the three tables."""
+        """Save into an empty or new folder: manifest, both scenarios, the three tables.
+
+        Raises:
+            FileExistsError: the folder is not empty.
+            OSError: the folder cannot be created or written (the reason in the message).
+        """
         from ..version import __version__
+        from .store import prepare_folder
 
         folder = Path(folder)
-        if folder.exists() and any(folder.iterdir()):
-            raise FileExistsError(f"{folder} is not empty; choose another folder")
-        folder.mkdir(parents=True, exist_ok=True)
+        prepare_folder(folder)  # new or empty, and writable (FileExistsError if it is not empty)
         atomic_write_text(folder / "a.yaml", self.a.to_yaml())
         atomic_write_text(folder / "b.yaml", self.b.to_yaml())
         for name in ("table", "kpis_a", "kpis_b"):

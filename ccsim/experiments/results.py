@@ -168,33 +168,34 @@ class RunResult:
         """Write the resolved scenario, the summary and every table into ``folder``.
 
         Each file is written to a temporary name and renamed, so an interrupted write leaves
-        either the old file or the new one, never half of one.
+        either the old file or the new one, never half of one; the manifest says
+        ``"status": "writing"`` until the last table is in place. Files get the permissions
+        the user's umask gives any new file.
 
         Raises:
             FileExistsError: if the folder already holds run files and ``overwrite`` is False.
+            OSError: if the folder cannot be created or written (the reason in the message).
         """
+        from .store import prepare_folder
+
         folder = Path(folder)
+        prepare_folder(folder, RUN_FILES, overwrite)
         existing = [name for name in RUN_FILES if (folder / name).exists()]
-        if existing and not overwrite:
-            raise FileExistsError(
-                f"{folder} already holds results ({', '.join(existing)}); choose another folder "
-                "or pass --overwrite"
-            )
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(folder / MANIFEST, {"kind": "run", "name": self.scenario.name, **self.meta,
-                                              "command": command_line(), "status": "complete"})
+        manifest = {"kind": "run", "name": self.scenario.name, **self.meta, "command": command_line()}
+        atomic_write_json(folder / MANIFEST, {**manifest, "status": "writing"})
         atomic_write_text(folder / "scenario.yaml", self.scenario.to_yaml())
         atomic_write_text(folder / "summary.json",
                           json.dumps({**self.meta, **self.to_json_dict()}, indent=2, default=_json_default))
-        tables = {"kpis": self.kpis, **{name: getattr(self, name) for name in TABLES if getattr(self, name) is not None}}
-        if self.contacts is not None:
-            tables["contacts"] = self.contacts
+        tables = {"kpis": self.kpis, **{name: getattr(self, name, None) for name in TABLES},
+                  "contacts": self.contacts}
+        tables = {name: frame for name, frame in tables.items() if frame is not None}
         for name, frame in tables.items():
             atomic_write_parquet(folder / f"{name}.parquet", frame)
         # An older run's file that this run does not write (contacts not kept) would be
         # mistaken for this run's: the user asked to replace the results, so it goes.
         for name in set(existing) - {MANIFEST, "scenario.yaml", "summary.json"} - {f"{t}.parquet" for t in tables}:
             (folder / name).unlink()
+        atomic_write_json(folder / MANIFEST, {**manifest, "status": "complete"})
         return folder
 
     @classmethod

@@ -1,56 +1,35 @@
 """Sweeps: the same center under many staffing plans and policies, compared fairly.
 
-"How many generalists do we need, and does it matter how soon they help with card calls?"
-A sweep spec names a base scenario and the values to try, either as a grid::
-
-    name: staffing-vs-flexibility
-    scenario: ../retail_bank_day.yaml          # relative to this file
-    reps: 10
-    vary:
-      pools.generalists.agents: [18, 21, 24]
-      pools.generalists.skills.1.after: [0, 60, 180]
-
-(every combination: 9 points), or as a Latin hypercube sample of ranges::
-
-    sample:
-      pools.generalists.agents: {low: 16, high: 28, integer: true}
-      arrivals.rate_per_hour: {low: 450, high: 700}
-    points: 20
-
-Replication r of every point sees the same callers (the same seed, the same streams), so the
-differences between points are the policy, not the noise. Each point × chunk of
-replications is one task; tasks run in worker processes or on a Dask cluster and are written
-to the results folder as they finish, so an interrupted sweep resumes where it stopped.
+A sweep runs a base scenario at every point of its spec (see :mod:`ccsim.experiments.sweep_spec`:
+a grid of values or a Latin hypercube of ranges). Replication r of every point sees the same
+callers (the same seed, the same streams), so the differences between points are the policy,
+not the noise. Each point × chunk of replications is one task; tasks run in worker processes
+or on a Dask cluster and are written to the results folder as they finish, so an interrupted
+sweep (Ctrl-C, a crash, a flat battery) resumes where it stopped, with the spec it started with.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field, ValidationError, model_validator
-from scipy.stats import qmc
 
 from ..analysis.stats import mean_ci
 from ..engine.plan import compile_plan
-from ..engine.streams import stream_key
 from ..errors import ScenarioError
-from ..spec.loading import load_scenario, pydantic_problems, read_yaml, validate_scenario
-from ..spec.overrides import apply_values
-from ..spec.scenario import Name, Scenario, _Model
+from ..spec.scenario import Scenario
 from .compare import DIRECTION
-from .executors import run_tasks
-from .results import RUN_KPIS
+from .executors import Interrupted, deferred_interrupts, interrupt_once, run_tasks
 from .runner import simulate
 from .store import (
     MANIFEST,
@@ -60,129 +39,25 @@ from .store import (
     command_line,
     default_folder,
     now_iso,
+    prepare_folder,
     read_manifest,
     remove_stale_temporaries,
 )
+from .sweep_spec import (  # noqa: F401  (re-exported: the spec half of a sweep)
+    MAX_POINTS,
+    MAX_PROBLEMS,
+    Range,
+    SweepSpec,
+    count_points,
+    expand,
+    expand_grid,
+    expand_lhs,
+    load_spec,
+)
 
 TASKS_DIR = "tasks"
-
-
-class Range(_Model):
-    """A range to sample: uniform between low and high (whole numbers if ``integer``)."""
-
-    low: float
-    high: float
-    integer: bool = False
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "Range":
-        if self.high < self.low:
-            raise ValueError(f"high ({self.high:g}) must be at least low ({self.low:g})")
-        return self
-
-
-class SweepSpec(_Model):
-    """A validated sweep spec. Build it with :func:`load_spec`."""
-
-    name: Name
-    scenario: str | dict[str, Any] = Field(description="path (relative to the spec) or an inline scenario")
-    reps: int = Field(default=10, ge=1)
-    seed: int | None = Field(default=None, ge=0)
-    vary: dict[str, list[Any]] | None = None
-    sample: dict[str, Range] | None = None
-    points: int | None = Field(default=None, ge=1)
-    sort: str | None = None
-
-    @model_validator(mode="after")
-    def _one_design(self) -> "SweepSpec":
-        if (self.vary is None) == (self.sample is None):
-            raise ValueError("give either 'vary' (a grid) or 'sample' with 'points' (a Latin hypercube)")
-        if self.vary is not None:
-            if not self.vary:
-                raise ValueError("'vary' names no path")
-            empty = [path for path, values in self.vary.items() if not values]
-            if empty:
-                raise ValueError(f"vary.{empty[0]}: give at least one value")
-            if self.points is not None:
-                raise ValueError("'points' goes with 'sample', not with 'vary'")
-        if self.sample is not None and self.points is None:
-            raise ValueError("'sample' needs 'points': how many points to draw")
-        if self.sample is not None and not self.sample:
-            raise ValueError("'sample' names no path")
-        if self.sort is not None and self.sort not in RUN_KPIS and not self.sort.startswith("occupancy:"):
-            raise ValueError(f"sort: unknown KPI '{self.sort}'; allowed: {', '.join(RUN_KPIS)}")
-        return self
-
-
-def load_spec(
-    source: str | Path | Mapping[str, Any], overrides: Sequence[str] = ()
-) -> tuple[SweepSpec, Scenario, list[dict[str, Any]], list[Scenario]]:
-    """Read a sweep spec and everything it implies: the base scenario, the points, their scenarios.
-
-    ``overrides`` (``PATH=VALUE``) change the base scenario before the points are applied.
-    Every point is validated up front, so a bad value stops the sweep before anything runs.
-
-    Raises:
-        ScenarioError: naming the path in the spec (or in the scenario) of each problem.
-    """
-    name = None if isinstance(source, Mapping) else str(source)
-    data = source if isinstance(source, Mapping) else read_yaml(Path(source))
-    if not isinstance(data, Mapping):
-        raise ScenarioError([("(top level)", "a sweep spec must be a mapping of keys")], name)
-    try:
-        spec = SweepSpec.model_validate(dict(data))
-    except ValidationError as exc:
-        raise ScenarioError(pydantic_problems(exc, SweepSpec), name) from None
-    if isinstance(spec.scenario, str):
-        where = Path(spec.scenario)
-        if name is not None and not where.is_absolute():
-            where = Path(name).parent / where
-        base = load_scenario(where, overrides)
-    else:
-        base = load_scenario(spec.scenario, overrides)
-    base_data = base.to_dict()
-    points = expand(spec)
-    scenarios, problems = [], []
-    prefix = "vary." if spec.vary is not None else "sample."
-    for k, params in enumerate(points):
-        try:
-            scenarios.append(validate_scenario(apply_values(base_data, params, prefix)))
-        except ScenarioError as exc:
-            shown = ", ".join(f"{p}={v!r}" for p, v in params.items())
-            problems += [(path, f"{message} (point {k}: {shown})") for path, message in exc.problems]
-    if problems:
-        raise ScenarioError(problems[:20], name)
-    return spec, base, points, scenarios
-
-
-def expand(spec: SweepSpec) -> list[dict[str, Any]]:
-    """The points of a sweep, each a mapping path -> value, in a fixed order."""
-    if spec.vary is not None:
-        return expand_grid(spec.vary)
-    assert spec.sample is not None and spec.points is not None
-    return expand_lhs(spec.sample, spec.points, seed=spec.seed or 0)
-
-
-def expand_grid(vary: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
-    """Every combination of the values, the last path varying fastest."""
-    paths = list(vary)
-    return [dict(zip(paths, combo)) for combo in itertools.product(*(vary[p] for p in paths))]
-
-
-def expand_lhs(sample: Mapping[str, Range], points: int, seed: int) -> list[dict[str, Any]]:
-    """A Latin hypercube of ``points`` over the ranges (scipy.stats.qmc), reproducible by seed."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream_key("lhs"),)))
-    unit = qmc.LatinHypercube(d=len(sample), rng=rng).random(points)
-    result = []
-    for row in unit:
-        point: dict[str, Any] = {}
-        for u, (path, r) in zip(row, sample.items()):
-            if r.integer:
-                point[path] = int(min(math.floor(r.low + u * (r.high - r.low + 1)), r.high))
-            else:
-                point[path] = float(r.low + u * (r.high - r.low))
-        result.append(point)
-    return result
+#: The manifest is rewritten at most this often while tasks finish (and always at the end).
+MANIFEST_SECONDS = 2.0
 
 
 # -------------------------------------------------------------------------------------------------
@@ -224,6 +99,7 @@ class SweepResult:
     failed: dict[int, str] = field(default_factory=dict)
     folder: Path | None = None
     computed_replications: int = 0  # computed by this call (not read back from a resumed folder)
+    sort: str | None = None  # the spec's KPI to sort by, if it names one
 
     def summary(self, sort: str | None = None) -> pd.DataFrame:
         """The points table sorted by a KPI, best first (the KPI's direction decides)."""
@@ -276,9 +152,10 @@ def sweep(
         spec: a sweep spec (file or dict); not needed with ``resume``.
         reps: replications per point (default: the spec's).
         workers: worker processes (None: every core; 1: in this process).
-        out: the results folder (default ``results/<name>-<timestamp>``); must not hold results.
+        out: the results folder (default ``results/<name>-<timestamp>``); must be empty or new.
         resume: a folder of an interrupted sweep: finished replications are read back, the
-            rest is computed.
+            rest is computed, with the spec stored in the folder (its name, sort, seed and
+            replications).
         executor: ``"local"`` or ``"dask"``; ``scheduler``: a Dask scheduler address.
         progress: called as ``progress(done, total)`` in replications.
         overrides: ``PATH=VALUE`` changes to the base scenario (not with ``resume``: the folder
@@ -286,10 +163,100 @@ def sweep(
 
     Returns:
         The tables; ``failed`` maps each point whose simulation raised to its error.
+
+    Raises:
+        ScenarioError: a bad spec (nothing is simulated, no folder is made).
+        FolderError: the results folder cannot be used (nothing is simulated).
+        Interrupted: on Ctrl-C (a ``KeyboardInterrupt``): the workers are stopped at once,
+            the finished tasks are kept and the manifest says ``"status": "interrupted"``;
+            ``sweep(resume=folder)`` finishes the sweep.
     """
-    spec_obj, points, scenarios, reps, seed, folder, manifest = _open(spec, reps, out, resume, results_root, overrides)
+    prepared = prepare_sweep(spec, reps, out, resume, results_root, overrides)
+    return execute_sweep(prepared, workers=workers, executor=executor, scheduler=scheduler, progress=progress)
+
+
+@dataclass
+class PreparedSweep:
+    """A sweep ready to run: the spec, its points and scenarios, and its (checked) folder."""
+
+    spec: SweepSpec
+    points: list[dict[str, Any]]
+    scenarios: list[Scenario]
+    reps: int
+    seed: int
+    folder: Path
+    manifest: dict[str, Any]
+
+    @property
+    def total(self) -> int:
+        """Replications in all: points × replications per point."""
+        return len(self.points) * self.reps
+
+
+def prepare_sweep(
+    spec: str | Path | Mapping[str, Any] | None = None,
+    reps: int | None = None,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    results_root: str | Path = "results",
+    overrides: Sequence[str] = (),
+) -> PreparedSweep:
+    """Everything :func:`sweep` does before simulating: the spec read, counted and validated at
+    every point, the folder checked and created (spec, scenario and manifest written), or an
+    interrupted sweep's folder reopened with the spec stored in it."""
+    if resume is not None:
+        return _reopen(Path(resume))
+    if spec is None:
+        raise ValueError("give a sweep spec, or a folder to resume")
+    spec_obj, base, points, scenarios = load_spec(spec, overrides)
+    reps = spec_obj.reps if reps is None else reps
+    if reps < 1:
+        raise ValueError("reps must be at least 1")
+    seed = spec_obj.seed if spec_obj.seed is not None else base.seed
+    folder = Path(out) if out is not None else default_folder(spec_obj.name, results_root)
+    prepare_folder(folder)  # new or empty, writable: checked before any simulation
+    spec_data = spec_obj.model_dump(mode="json", exclude_none=True)
+    spec_data["scenario"] = "scenario.yaml"  # the resolved base scenario beside it
+    spec_data["reps"] = reps  # what this sweep runs (--reps included), for a resume
+    atomic_write_text(folder / "spec.yaml", yaml.safe_dump(spec_data, sort_keys=False))
+    atomic_write_text(folder / "scenario.yaml", base.to_yaml())
+    manifest = {"kind": "sweep", "name": spec_obj.name, "seed": seed, "replications": reps}
+    return PreparedSweep(spec_obj, points, scenarios, reps, seed, folder, manifest)
+
+
+def _reopen(folder: Path) -> PreparedSweep:
+    """An interrupted sweep's folder, with the spec and scenario it started with."""
+    manifest = read_manifest(folder)
+    if manifest.get("kind") != "sweep":
+        raise ScenarioError([("--resume", f"{folder} holds a {manifest.get('kind')}, not a sweep")])
+    prepare_folder(folder, results=())  # still writable (its contents are this sweep's)
+    stored = yaml.safe_load((folder / "spec.yaml").read_text(encoding="utf-8"))
+    stored["scenario"] = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    spec_obj, _, points, scenarios = load_spec(stored)
+    recorded = [entry.get("params") for entry in manifest.get("points", [])]
+    if recorded and json.loads(json.dumps(points, default=str)) != json.loads(json.dumps(recorded, default=str)):
+        raise ScenarioError([("--resume", f"the points of {folder}/spec.yaml differ from those in its manifest "
+                                          "(made by another ccsim version?); start the sweep again")])
+    remove_stale_temporaries(folder)
+    manifest["resumed"] = [*manifest.get("resumed", []), now_iso()]
+    manifest.pop("errors", None)  # failed points are tried again
+    manifest.pop("interrupted", None)
+    return PreparedSweep(spec_obj, points, scenarios, manifest["replications"], manifest["seed"], folder, manifest)
+
+
+def execute_sweep(
+    prepared: PreparedSweep,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Simulate what a prepared sweep has not finished yet and write its tables (see :func:`sweep`)."""
     from ..version import __version__
 
+    points, scenarios, reps, seed, folder = (prepared.points, prepared.scenarios, prepared.reps, prepared.seed,
+                                             prepared.folder)
+    manifest = prepared.manifest
     params = list(points[0])
     manifest.update({
         "ccsim_version": __version__, "command": command_line(), "executor": executor,
@@ -301,8 +268,15 @@ def sweep(
     pending = {k: [r for r in range(reps) if (k, r) not in finished] for k in range(len(points))}
     pending = {k: v for k, v in pending.items() if v}
     failed: dict[int, str] = {}
+    next_write = [0.0]  # monotonic time before which the manifest is not rewritten
 
-    def write_manifest() -> None:
+    def write_manifest(force: bool = True) -> None:
+        # Rewritten as tasks finish, but not more often than every MANIFEST_SECONDS (nor
+        # taking more than a tenth of the time): tasks/ is what a resume reads, the manifest
+        # is for people, and a sweep of many points has a large one.
+        now = time.monotonic()
+        if not force and now < next_write[0]:
+            return
         counts = Counter(point for point, _ in finished)
         manifest["points"] = [
             {"point": k, "params": points[k], "replications_done": counts.get(k, 0),
@@ -311,77 +285,54 @@ def sweep(
             for k in range(len(points))
         ]
         atomic_write_json(folder / MANIFEST, manifest)
+        next_write[0] = time.monotonic() + max(MANIFEST_SECONDS, 10 * (time.monotonic() - now))
 
-    write_manifest()
-    total = len(points) * reps
-    if progress and finished:
-        progress(len(finished), total)
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    tasks_spec = _chunks(pending, workers)
-    tasks = [(scenarios[point], seed, point, chunk) for point, chunk in tasks_spec]
+    total = prepared.total
     computed = 0
-    for outcome in run_tasks(simulate_chunk, tasks, workers=workers, executor=executor, scheduler=scheduler):
-        point, chunk = tasks_spec[outcome.index]
-        if outcome.error is not None:
-            failed[point] = outcome.error.strip().splitlines()[-1]
-            manifest.setdefault("errors", {})[str(point)] = outcome.error
-        else:
-            frame = outcome.result
-            atomic_write_parquet(folder / TASKS_DIR / f"p{point:05d}-r{chunk[0]:05d}-{chunk[-1]:05d}.parquet", frame)
-            computed += len(chunk)
-            finished.update((point, r) for r in chunk)
-        write_manifest()
-        if progress:
-            progress(len(finished), total)
+    with interrupt_once():
+        try:
+            write_manifest()
+            if progress and finished:
+                progress(len(finished), total)
+            workers = (os.cpu_count() or 1) if workers is None else workers
+            tasks_spec = _chunks(pending, workers)
+            tasks = [(scenarios[point], seed, point, chunk) for point, chunk in tasks_spec]
+            with closing(run_tasks(simulate_chunk, tasks, workers=workers, executor=executor,
+                                   scheduler=scheduler)) as outcomes:
+                for outcome in outcomes:
+                    point, chunk = tasks_spec[outcome.index]
+                    if outcome.error is not None:
+                        failed[point] = outcome.error.strip().splitlines()[-1]
+                        manifest.setdefault("errors", {})[str(point)] = outcome.error
+                    else:
+                        name = f"p{point:05d}-r{chunk[0]:05d}-{chunk[-1]:05d}.parquet"
+                        with deferred_interrupts():  # on disk and counted, or neither
+                            atomic_write_parquet(folder / TASKS_DIR / name, outcome.result)
+                            computed += len(chunk)
+                            finished.update((point, r) for r in chunk)
+                    write_manifest(force=False)
+                    if progress:
+                        progress(len(finished), total)
 
-    runs = _read_tasks(folder)
-    for path in params:
-        runs[path] = [_param_value(points[k][path]) for k in runs["point"]]
-    ordered = ["point", *params, "replication"]
-    runs = runs[ordered + [c for c in runs.columns if c not in ordered]]
-    table = aggregate(runs, params) if len(runs) else pd.DataFrame()
-    atomic_write_parquet(folder / "runs.parquet", runs)
-    atomic_write_parquet(folder / "points.parquet", table)
-    manifest["finished"] = now_iso()
-    manifest["status"] = "failed" if failed else "complete"
-    write_manifest()
-    return SweepResult(spec_obj.name, runs, table, params, failed, folder, computed_replications=computed)
-
-
-def _open(spec, reps, out, resume, results_root, overrides):
-    """A new sweep's folder (spec, scenario and manifest written), or an interrupted one reopened.
-
-    Returns ``(spec, points, scenarios, reps, seed, folder, manifest)``.
-    """
-    if resume is not None:
-        folder = Path(resume)
-        manifest = read_manifest(folder)
-        if manifest.get("kind") != "sweep":
-            raise ScenarioError([("--resume", f"{folder} holds a {manifest.get('kind')}, not a sweep")])
-        stored = yaml.safe_load((folder / "spec.yaml").read_text(encoding="utf-8"))
-        stored["scenario"] = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
-        spec_obj, _, points, scenarios = load_spec(stored)
-        remove_stale_temporaries(folder)
-        manifest["resumed"] = [*manifest.get("resumed", []), now_iso()]
-        manifest.pop("errors", None)  # failed points are tried again
-        return spec_obj, points, scenarios, manifest["replications"], manifest["seed"], folder, manifest
-    if spec is None:
-        raise ValueError("give a sweep spec, or a folder to resume")
-    spec_obj, base, points, scenarios = load_spec(spec, overrides)
-    reps = spec_obj.reps if reps is None else reps
-    if reps < 1:
-        raise ValueError("reps must be at least 1")
-    seed = spec_obj.seed if spec_obj.seed is not None else base.seed
-    folder = Path(out) if out is not None else default_folder(spec_obj.name, results_root)
-    if folder.exists() and any(folder.iterdir()):
-        raise FileExistsError(f"{folder} is not empty; choose another folder, or --resume it")
-    folder.mkdir(parents=True, exist_ok=True)
-    spec_data = spec_obj.model_dump(mode="json", exclude_none=True)
-    spec_data["scenario"] = "scenario.yaml"  # the resolved base scenario beside it
-    atomic_write_text(folder / "spec.yaml", yaml.safe_dump(spec_data, sort_keys=False))
-    atomic_write_text(folder / "scenario.yaml", base.to_yaml())
-    manifest = {"kind": "sweep", "name": spec_obj.name, "seed": seed, "replications": reps}
-    return spec_obj, points, scenarios, reps, seed, folder, manifest
+            runs = _read_tasks(folder)
+            for path in params:
+                runs[path] = [_param_value(points[k][path]) for k in runs["point"]]
+            ordered = ["point", *params, "replication"]
+            runs = runs[ordered + [c for c in runs.columns if c not in ordered]]
+            table = aggregate(runs, params) if len(runs) else pd.DataFrame()
+            atomic_write_parquet(folder / "runs.parquet", runs)
+            atomic_write_parquet(folder / "points.parquet", table)
+            manifest["finished"] = now_iso()
+            manifest["status"] = "failed" if failed else "complete"
+            write_manifest()
+        except KeyboardInterrupt:
+            # What is in tasks/ is whole (atomic writes) and is what a resume reads back.
+            manifest["status"] = "interrupted"
+            manifest["interrupted"] = now_iso()
+            write_manifest()
+            raise Interrupted(len(finished), total, folder) from None
+    return SweepResult(prepared.spec.name, runs, table, params, failed, folder, computed_replications=computed,
+                       sort=prepared.spec.sort)
 
 
 def _read_tasks(folder: Path) -> pd.DataFrame:
@@ -398,6 +349,9 @@ def load_sweep(folder: str | Path) -> SweepResult:
     manifest = read_manifest(folder)
     runs = pd.read_parquet(folder / "runs.parquet") if (folder / "runs.parquet").exists() else _read_tasks(folder)
     params = [p for p in (manifest.get("points") or [{}])[0].get("params", {})]
-    points = pd.read_parquet(folder / "points.parquet") if (folder / "points.parquet").exists() else aggregate(runs, params)
+    points = (pd.read_parquet(folder / "points.parquet") if (folder / "points.parquet").exists()
+              else aggregate(runs, params))
     failed = {int(k): v.strip().splitlines()[-1] for k, v in manifest.get("errors", {}).items()}
-    return SweepResult(manifest["name"], runs, points, params, failed, folder)
+    spec = folder / "spec.yaml"
+    sort = (yaml.safe_load(spec.read_text(encoding="utf-8")) or {}).get("sort") if spec.is_file() else None
+    return SweepResult(manifest["name"], runs, points, params, failed, folder, sort=sort)
