@@ -125,13 +125,18 @@ class TestBadInput:
         data["arrivals"]["rate_per_hour"] = [3] * 47
         assert only_problem(data)[0] == "arrivals.rate_per_hour"
 
-    @pytest.mark.parametrize("value", ["many", -1, 2.5, [1, "x"], [], True])
-    def test_agents_must_be_whole_numbers(self, value):
+    @pytest.mark.parametrize("value", ["many", -1, [1, "x"], [], True])
+    def test_agents_must_be_numbers_of_agents(self, value):
         data = single_queue()
         data["pools"][0]["agents"] = value
         path, message = only_problem(data)
         assert path == "pools[0].agents"
-        assert "whole number" in message or "empty list" in message
+        assert "number" in message or "empty list" in message
+
+    def test_fractional_agents_are_allowed(self):
+        data = single_queue(interval_minutes=60, hours=2)
+        data["pools"][0]["agents"] = [2.5, 3]
+        assert ccsim.load_scenario(data).pools[0].agents == [2.5, 3.0]
 
     @pytest.mark.parametrize("value, fragment", [("fast", ">= 0, or a list of them (one per interval), got 'fast'"),
                                                  (-5, ">= 0, got -5"), (float("nan"), "is .nan (not a number)")])

@@ -173,3 +173,12 @@ def test_check_shows_the_presence_derived_from_shifts(tmp_path):
     assert "scheduled" in proc.stdout and "│ 00:00    │ 2.0 / 1.0 │" in proc.stdout  # all four on break 00:30-01:00
     assert np.isfinite(ccsim.run(data, reps=1).kpis["service_level"].iloc[0])
     assert work  # the trace helpers are shared with tests/test_workforce.py
+
+
+def test_fractional_agents_per_interval_are_time_shared_not_rounded():
+    data = center([{"name": "team", "skills": ["general"], "agents": [2.5, 1.2]}], rate=0.0)
+    plan = compile_plan(ccsim.load_scenario(data))
+    assert plan.scheduled[0].tolist() == pytest.approx([2.5, 1.2])
+    assert plan.staffing.initial == (2,) and plan.staffing.times[:3] == (900.0, 2700.0, 3600.0)
+    r = ccsim.run(data, reps=1).pools.iloc[0]
+    assert r["present_hours"] == pytest.approx(3.7) and r["paid_hours"] == pytest.approx(3.7)

@@ -34,7 +34,8 @@ class Staffing:
 
 def is_simple(pool: Pool) -> bool:
     """Whole agents per interval and nothing else: the staffing changes only at boundaries."""
-    return pool.shifts is None and pool.shrinkage is None and pool.absence == 0
+    whole = all(float(x).is_integer() for x in (pool.agents if isinstance(pool.agents, list) else [pool.agents or 0]))
+    return whole and pool.shifts is None and pool.shrinkage is None and pool.absence == 0
 
 
 def interval_staffing(counts: np.ndarray, interval: float) -> Staffing:

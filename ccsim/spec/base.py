@@ -57,6 +57,8 @@ def _per_interval(integer: bool) -> BeforeValidator:
 
 PerIntervalRate = Annotated[float | list[float], _per_interval(integer=False)]
 PerIntervalCount = Annotated[int | list[int], _per_interval(integer=True)]
+#: Agents per interval: whole numbers, or fractions (7.4 agents: time-shared, see engine/staffing.py).
+PerIntervalAgents = Annotated[float | list[float], _per_interval(integer=False)]
 
 
 class _Model(BaseModel):

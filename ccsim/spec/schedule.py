@@ -49,24 +49,30 @@ def roster(s: Scenario, pool: Pool) -> Roster:
     horizon = s.horizon_seconds
     interval = s.interval_seconds
     if pool.agents is not None:
-        counts = np.broadcast_to(np.asarray(pool.agents, dtype=np.int64), (s.n_intervals,))
+        counts = np.broadcast_to(np.asarray(pool.agents, dtype=float), (s.n_intervals,))
         day_of = (np.arange(s.n_intervals) * interval // DAY).astype(int)
         for day in np.unique(day_of):
             mine = np.flatnonzero(day_of == day)
-            for j in range(int(counts[mine].max(initial=0))):
-                on = mine[counts[mine] > j]
-                if not len(on):
-                    continue
-                # consecutive intervals make one stretch
-                breaks = np.flatnonzero(np.diff(on) > 1)
-                first = np.concatenate([[on[0]], on[breaks + 1]])
-                last = np.concatenate([on[breaks], [on[-1]]])
+            for j in range(math.ceil(counts[mine].max(initial=0) - 1e-9)):
+                on = mine[counts[mine] >= j + 1 - 1e-9]  # intervals agent-day j works throughout
+                part = mine[(counts[mine] > j + 1e-9) & (counts[mine] < j + 1 - 1e-9)]
                 agent = len(paid)
-                for a, b in zip(first, last, strict=True):
-                    starts.append(a * interval)
-                    ends.append((b + 1) * interval)
+                if len(on):  # consecutive intervals make one stretch
+                    breaks = np.flatnonzero(np.diff(on) > 1)
+                    first = np.concatenate([[on[0]], on[breaks + 1]])
+                    last = np.concatenate([on[breaks], [on[-1]]])
+                    for a, b in zip(first, last, strict=True):
+                        starts.append(a * interval)
+                        ends.append((b + 1) * interval)
+                        owner.append(agent)
+                # a fraction of an agent: on duty for that share of the interval, in its middle
+                share = counts[part] - j
+                for k, f in zip(part, share, strict=True):
+                    pad = interval * (1 - f) / 2
+                    starts.append(k * interval + pad)
+                    ends.append((k + 1) * interval - pad)
                     owner.append(agent)
-                paid.append(float(len(on) * interval))
+                paid.append(float((len(on) + share.sum()) * interval))
     origin = clock_seconds(s.horizon.start)
     n_days = math.ceil(horizon / DAY) + 1  # a shift of the day before may run into the horizon
     for shift in pool.shifts or ():

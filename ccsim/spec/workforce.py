@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import Name, PerIntervalCount, PerIntervalRate, _Model, check_clock
+from .base import Name, PerIntervalAgents, PerIntervalRate, _Model, check_clock
 from .callers import Intent
 
 
@@ -89,8 +89,10 @@ class Pool(_Model):
     """A group of interchangeable agents with the same skills and staffing plan."""
 
     name: Name
-    agents: PerIntervalCount | None = Field(
-        default=None, description="agents on duty per interval (one number or a list); with shifts: added to them"
+    agents: PerIntervalAgents | None = Field(
+        default=None,
+        description="agents on duty per interval (one number or a list; fractions are time-shared); "
+                    "with shifts: added to them",
     )
     shifts: list[Shift] | None = Field(default=None, description="shifts with breaks; presence is derived from them")
     shrinkage: PerIntervalRate | None = Field(
