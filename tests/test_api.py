@@ -43,7 +43,10 @@ def test_run_returns_dataframes(result):
     assert isinstance(result.kpis, pd.DataFrame) and list(result.kpis["replication"]) == [0, 1, 2]
     assert set(CONTACT_KPIS) <= set(result.kpis.columns)
     assert len(result.intervals) == 3 * s.n_intervals
-    assert result.intervals["start"].iloc[0] == "08:00"
+    assert result.intervals["clock"].iloc[0] == "08:00"
+    assert result.intervals["start"].iloc[1] == pd.Timedelta(hours=8, minutes=30)  # a time index works
+    assert result.intervals["arrivals"].dtype == "int64" and result.kpis["answered"].dtype == "int64"
+    assert list(result.pools["pool"].cat.categories) == [p.name for p in s.pools]
     assert len(result.pools) == 3 * len(s.pools)
     assert len(result.pool_intervals) == 3 * len(s.pools) * s.n_intervals
     assert result.contacts is not None and len(result.contacts) == result.simulated_contacts

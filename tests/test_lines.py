@@ -212,3 +212,31 @@ def test_every_contact_ends_in_exactly_one_outcome_with_all_of_it():
     assert (k[ends].sum(axis=1) == k["arrivals"]).all()
     assert (k[["blocked", "balked", "cleared", "messages"]] > 0).all().all()
     assert INF > 0
+
+
+class TestScales:
+    def test_arrivals_scale_multiplies_every_rate(self):
+        data = single_queue(rate=[300, 600], hours=2, interval_minutes=60)
+        data["arrivals"]["scale"] = 1.5
+        s = ccsim.load_scenario(data)
+        assert s.rates_per_hour().tolist() == [450, 900] and s.intent_rates().sum() == 1350
+
+    def test_pool_scale_multiplies_agents_on_duty(self):
+        data = single_queue(agents=[10, 20], hours=2, interval_minutes=60, rate=0.0)
+        data["pools"][0]["scale"] = 1.25
+        plan = ccsim.engine.plan.compile_plan(ccsim.load_scenario(data))
+        assert plan.scheduled[0].tolist() == [12.5, 25.0]
+        assert ccsim.run(data, reps=1).pools["present_hours"].iloc[0] == pytest.approx(25.0)  # after the warm-up hour
+
+
+def test_a_redirect_counts_as_one_of_the_customers_contacts():
+    data = single_queue(hours=1, interval_minutes=60, warmup_minutes=0, rate=200, agents=10)
+    data["channels"] = [{"name": "chat", "share": 0.5, "skill": "general",
+                         "redirect": {"intents": ["general"], "to": "voice", "delay": DET(30)}},
+                        {"name": "voice", "share": 0.5}]
+    data["segments"][0]["redial"] = {"after_abandon": 0.0, "delay": DET(60), "max_contacts": 1}
+    c = ccsim.run(data, reps=1).contacts
+    assert c.groupby("customer").size().max() == 1  # max_contacts: 1 means one contact
+    data["segments"][0]["redial"]["max_contacts"] = 2
+    c = ccsim.run(data, reps=1).contacts
+    assert c.groupby("customer").size().max() == 2

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.records import ContactRecords, Outcome
+from ..spec.base import clock_seconds
 from ..spec.scenario import Scenario
 from .kpis import ContactKpis, agent_time, chain_counts, customer_kpis, pool_time
 
@@ -147,29 +148,39 @@ def replication_tables(s: Scenario, model: Any, replication: int, keep_contacts:
 def frames(s: Scenario, reps: Sequence[Replication], names: Sequence[str] = TABLES) -> dict[str, pd.DataFrame]:
     """The tables of several replications as DataFrames, one row per replication × row.
 
-    Pools get their names and intervals their clock labels (``start``).
+    Pools, queues and segments are categoricals with the scenario's names (in its order);
+    intervals get ``start`` (a Timedelta from midnight of the first day, so a time index
+    works) and ``clock`` (the label, ``'08:30'`` or ``'d2 08:30'``); counts are integers.
     """
     out = {}
-    labels_of = {"pool": np.array([p.name for p in s.pools], dtype=object),
-             "queue": np.array(s.queue_names(), dtype=object),
-             "segment": np.array([g.name for g in s.segments], dtype=object)}
+    categories = {"pool": [p.name for p in s.pools], "queue": s.queue_names(), "segment": [g.name for g in s.segments]}
     labels = np.array(s.interval_labels(), dtype=object)
+    origin = clock_seconds(s.horizon.start)
     for name in names:
         parts = [r.tables[name] for r in reps]
         sizes = [len(next(iter(p.values()))) for p in parts]
         data: dict[str, Any] = {"replication": np.repeat([r.replication for r in reps], sizes)}
         for column in parts[0] if parts else ():
-            data[column] = np.concatenate([p[column] for p in parts])
-        for key, values in labels_of.items():
+            values = np.concatenate([p[column] for p in parts])
+            data[column] = values.astype(np.int64) if column in COUNT_COLUMNS else values
+        for key, names_ in categories.items():
             if key in data:
-                data[key] = values[data[key]]
+                data[key] = pd.Categorical.from_codes(data[key], names_)
         if "interval" in data:
-            position = list(data).index("interval") + 1
             items = list(data.items())
-            items.insert(position, ("start", labels[data["interval"]]))
+            at = list(data).index("interval") + 1
+            offsets = origin + data["interval"] * s.interval_seconds
+            items[at:at] = [("start", pd.to_timedelta(offsets, unit="s")), ("clock", labels[data["interval"]])]
             data = dict(items)
         out[name] = pd.DataFrame(data)
     return out
+
+
+#: Counts of contacts: integers in the tables (means over replications are floats).
+COUNT_COLUMNS = frozenset({"arrivals", "offered", "answered", "abandoned", "short_abandons", "in_system", "resolved",
+                           "unresolved", "contained", "ivr_abandoned", "hold_abandoned", "dropped", "redirected",
+                           "blocked", "balked", "cleared", "messages", "messages_handled", "answered_within",
+                           "abandoned_within", "callbacks", "customers", "contacts"})
 
 
 #: An agent counts in the spread of occupancy across agents after this much time present.

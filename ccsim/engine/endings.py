@@ -31,6 +31,9 @@ class Endings:
         self.end(i, Outcome.REDIRECTED)
         rng = self._streams["channels"]
         delay = float(redirect.delay.ppf(rng.random()))
+        limit = self._redial[self.records.segment[i]]
+        if limit is not None and self.records.attempt[i] + 1 >= limit.max_contacts:
+            return  # the follow-up would be one contact more than the customer makes
         if self.env._now + delay < self._horizon:
             later(self.env, delay, (i, channel), self.call_again)
 

@@ -35,7 +35,7 @@ class Staffing:
 def is_simple(pool: Pool) -> bool:
     """Whole agents per interval and nothing else: the staffing changes only at boundaries."""
     whole = all(float(x).is_integer() for x in (pool.agents if isinstance(pool.agents, list) else [pool.agents or 0]))
-    return whole and pool.shifts is None and pool.shrinkage is None and pool.absence == 0
+    return whole and pool.shifts is None and pool.shrinkage is None and pool.absence == 0 and pool.scale == 1
 
 
 def interval_staffing(counts: np.ndarray, interval: float) -> Staffing:
@@ -60,7 +60,7 @@ def levels(r: Roster, horizon: float, interval: float, present: np.ndarray | Non
     change = np.zeros(len(times))
     np.add.at(change, np.searchsorted(times, r.start[keep]), 1.0)
     np.add.at(change, np.searchsorted(times, r.end[keep]), -1.0)
-    level = np.cumsum(change)[:-1]
+    level = np.cumsum(change)[:-1] * r.scale
     if r.shrinkage is not None:
         k = np.minimum((times[:-1] // interval).astype(np.int64), len(r.shrinkage) - 1)
         level = level * (1.0 - r.shrinkage[k])

@@ -20,7 +20,7 @@ import pandas as pd
 from ..analysis.formats import RATES, format_kpi, json_float  # noqa: F401  (re-exported)
 from ..analysis.kpis import CONTACT_KPIS, CUSTOMER_KPIS
 from ..analysis.stats import summarize
-from ..analysis.tables import GROUP_KPIS, TABLES, frames
+from ..analysis.tables import COUNT_COLUMNS, GROUP_KPIS, TABLES, frames
 from ..spec.loading import load_scenario
 from ..spec.scenario import Scenario
 from .store import (
@@ -79,6 +79,8 @@ class RunResult:
                           started: float, finished: float) -> "RunResult":
         reps = sorted(reps, key=lambda r: r.replication)
         kpis = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in reps])
+        for column in COUNT_COLUMNS & set(kpis.columns):
+            kpis[column] = kpis[column].astype("int64")
         tables = frames(scenario, reps)
         contacts = [r.contacts for r in reps if r.contacts is not None]
         from ..version import __version__
@@ -114,7 +116,7 @@ class RunResult:
 
     def interval_summary(self) -> pd.DataFrame:
         """Mean and 95% CI of the main KPIs per interval (rows: interval × KPI)."""
-        return summarize(self.intervals, list(INTERVAL_SUMMARY_KPIS), by=["interval", "start"])
+        return summarize(self.intervals, list(INTERVAL_SUMMARY_KPIS), by=["interval", "clock"])
 
     def queue_summary(self) -> pd.DataFrame:
         """Mean and 95% CI of each queue's KPIs (service level at the queue's own threshold)."""

@@ -57,8 +57,8 @@ def _figure(rows: int = 1, height: float = 3.6, **kw) -> tuple[Figure, np.ndarra
 
 def _per_interval(intervals: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
     """Mean and CI of ``kpis`` per interval over replications, wide: ``kpi``, ``kpi_low``, ``kpi_high``."""
-    long = summarize(intervals, list(kpis), by=["interval", "start"])
-    wide = long.pivot(index=["interval", "start"], columns="kpi", values=["mean", "ci_low", "ci_high"])
+    long = summarize(intervals, list(kpis), by=["interval", "clock"])
+    wide = long.pivot(index=["interval", "clock"], columns="kpi", values=["mean", "ci_low", "ci_high"])
     out = pd.DataFrame(index=wide.index)
     for kpi in kpis:
         out[kpi] = wide[("mean", kpi)]
@@ -72,7 +72,7 @@ def _clock_axis(ax, frame: pd.DataFrame) -> None:
     n = len(frame)
     step = max(1, int(np.ceil(n / 12)))
     ticks = frame["interval"].to_numpy()[::step]
-    ax.set_xticks(ticks, frame["start"].to_numpy()[::step])
+    ax.set_xticks(ticks, frame["clock"].to_numpy()[::step])
     ax.set_xlim(frame["interval"].min() - 0.5, frame["interval"].max() + 0.5)
     ax.set_xlabel("interval start (clock time)")
 

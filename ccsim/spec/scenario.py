@@ -79,6 +79,7 @@ class Arrivals(_Model):
     """The center's arrivals per hour; omit when every intent gives its own ``rate_per_hour``."""
 
     rate_per_hour: PerIntervalRate | None = None
+    scale: float = Field(default=1, ge=0, description="every arrival rate (the center's and the intents') times this")
     busyness_cv: float = Field(
         default=0, ge=0, le=2,
         description="days busier or quieter than the forecast: each simulated day's arrivals times a "
@@ -185,15 +186,16 @@ class Scenario(_Model):
     def rates_per_hour(self) -> np.ndarray:
         """The center's arrival rate in each interval (the sum of the intents' own rates, if they give them)."""
         if self.arrivals.rate_per_hour is not None:
-            return _expand(self.arrivals.rate_per_hour, self.n_intervals, float)
+            return _expand(self.arrivals.rate_per_hour, self.n_intervals, float) * self.arrivals.scale
         return self.intent_rates().sum(axis=0)
 
     def intent_rates(self) -> np.ndarray:
         """Arrivals per hour of each intent in each interval (intents x intervals)."""
         n = self.n_intervals
         if self.arrivals.rate_per_hour is not None:
-            return self.intent_shares() * _expand(self.arrivals.rate_per_hour, n, float)
-        return np.array([_expand(x.rate_per_hour or 0.0, n, float) for x in self.intents]).reshape(-1, n)
+            return self.intent_shares() * _expand(self.arrivals.rate_per_hour, n, float) * self.arrivals.scale
+        rates = np.array([_expand(x.rate_per_hour or 0.0, n, float) for x in self.intents]).reshape(-1, n)
+        return rates * self.arrivals.scale
 
     def intent_shares(self) -> np.ndarray:
         """Each intent's share of the arrivals in each interval (intents x intervals).

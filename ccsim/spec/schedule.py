@@ -38,6 +38,7 @@ class Roster:
     paid_seconds: np.ndarray  # per agent-day: paid time (on duty plus paid breaks)
     shrinkage: np.ndarray | None  # per interval, or None
     absence: float
+    scale: float = 1.0  # agents on duty times this (a planner's what-if)
 
 
 def roster(s: Scenario, pool: Pool) -> Roster:
@@ -98,7 +99,7 @@ def roster(s: Scenario, pool: Pool) -> Roster:
     if pool.shrinkage is not None:
         shrink = np.broadcast_to(np.asarray(pool.shrinkage, dtype=float), (s.n_intervals,)).copy()
     return Roster(np.array(starts, float), np.array(ends, float), np.array(owner, np.int64), len(paid),
-                  np.array(paid, float), shrink, pool.absence)
+                  np.array(paid, float), shrink, pool.absence, pool.scale)
 
 
 def _shift_start(shift: Shift, day: int, origin: float) -> float:
@@ -158,11 +159,11 @@ def schedule_table(s: Scenario, rosters: list[Roster]) -> tuple[np.ndarray, np.n
     for p, r in enumerate(rosters):
         overlap = np.clip(np.minimum(r.end[:, None], edges[None, 1:]) - np.maximum(r.start[:, None], edges[None, :-1]),
                           0, None)
-        scheduled[p] = overlap.sum(axis=0) / interval
+        scheduled[p] = overlap.sum(axis=0) / interval * r.scale
         shrink = r.shrinkage if r.shrinkage is not None else 0.0
         available[p] = scheduled[p] * (1 - shrink) * (1 - r.absence)
         # paid time beyond the stretches on duty (paid breaks) is spread over the agent-day's span
         on_duty = np.bincount(r.agent_day, weights=r.end - r.start, minlength=r.n_agent_days).astype(float)
         ratio = np.divide(r.paid_seconds, on_duty, out=np.ones_like(on_duty), where=on_duty > 0)
-        paid[p] = (overlap * ratio[r.agent_day][:, None]).sum(axis=0) / 3600
+        paid[p] = (overlap * ratio[r.agent_day][:, None]).sum(axis=0) / 3600 * r.scale
     return scheduled, available, paid

@@ -99,6 +99,7 @@ class Pool(_Model):
         default=None, description="planned share of scheduled time unavailable (meetings, training), per interval"
     )
     absence: float = Field(default=0, ge=0, lt=1, description="chance each scheduled agent is absent for the day")
+    scale: float = Field(default=1, ge=0, description="the pool's agents on duty (counts and shifts) times this")
     skills: list[Annotated[SkillRoute, BeforeValidator(_skill_route)]] = Field(min_length=1)
     cost_per_hour: float = Field(default=0, ge=0)
     proficiency: dict[Name, Annotated[float, Field(gt=0)]] | None = Field(
