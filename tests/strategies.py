@@ -116,3 +116,69 @@ def journey_scenarios(draw) -> dict:
                           "probability": draw(probability), "delay": draw(dists)}},
         ]
     return data
+
+
+@st.composite
+def center_scenarios(draw) -> dict:
+    """A journey scenario with any of the workforce and caller mechanisms of issues 12 and 16:
+    after-call work, proficiency, shifts with breaks, shrinkage, absence, fractional agents,
+    priorities, routing rules, lines, queue capacity, balking, messages, clearing at closing,
+    busy days, chat concurrency, retrials and per-queue service levels."""
+    data = draw(journey_scenarios() if draw(st.booleans()) else scenarios())
+    skills = sorted({r if isinstance(r, str) else r["skill"] for pool in data["pools"] for r in pool["skills"]})
+    probability = st.floats(0, 1)
+    for intent in data["intents"]:
+        if draw(st.booleans()):
+            intent["wrapup"] = draw(dists)
+        if draw(st.booleans()):
+            intent["handle_time_factor"] = draw(st.lists(st.floats(0.2, 3), min_size=N_INTERVALS, max_size=N_INTERVALS))
+    for pool in data["pools"]:
+        own = [r if isinstance(r, str) else r["skill"] for r in pool["skills"]]
+        if draw(st.booleans()):
+            pool["proficiency"] = {own[0]: draw(st.floats(0.5, 2))}
+        if draw(st.booleans()):
+            pool["agents"] = draw(st.lists(st.floats(0, 6), min_size=N_INTERVALS, max_size=N_INTERVALS))
+        if draw(st.booleans()):
+            pool["shifts"] = [{"start": draw(st.sampled_from(["00:00", "00:15", "00:30"])),
+                               "hours": draw(st.floats(0.25, 2)), "count": draw(st.integers(0, 4)),
+                               "breaks": [{"after_hours": 0.1, "minutes": draw(st.floats(1, 5)),
+                                           "paid": draw(st.booleans())}] if draw(st.booleans()) else []}]
+            if draw(st.booleans()):
+                pool.pop("agents")
+        if draw(st.booleans()):
+            pool["shrinkage"] = draw(st.floats(0, 0.5))
+        if draw(st.booleans()):
+            pool["absence"] = draw(st.floats(0, 0.5))
+        if draw(st.booleans()):
+            pool["takes"] = "longest_waiting"
+        if draw(st.booleans()):
+            k = draw(st.integers(2, 3))
+            pool["concurrency"] = k
+            pool["slowdown"] = draw(st.lists(st.floats(1, 2), min_size=k, max_size=k))
+    for segment in data["segments"]:
+        segment["priority"] = draw(st.integers(0, 2))
+        if draw(st.booleans()):
+            segment["balk"] = {"probability": draw(st.floats(0, 0.5)), "per_minute": draw(st.floats(0, 0.5))}
+        if "redial" in segment and draw(st.booleans()):
+            segment["redial"]["mode"] = "retry"
+            segment["redial"]["after_blocked"] = draw(probability)
+    data["routing"] = {"priorities": draw(st.sampled_from(["strict", "weighted"])),
+                       "agent_selection": draw(st.sampled_from(["pool_order", "longest_idle", "random",
+                                                                "least_occupied"]))}
+    queues = []
+    for skill in skills:
+        q = {"skill": skill}
+        if draw(st.booleans()):
+            q["service_level"] = {"seconds": draw(st.floats(0, 60))}
+        if draw(st.booleans()):
+            q["capacity"] = draw(st.integers(0, 5))
+        if draw(st.booleans()):
+            q["message"] = {"after": draw(st.floats(0, 120)), "accept": draw(probability)}
+        queues.append(q)
+    data["queues"] = queues
+    if draw(st.booleans()):
+        data["lines"] = draw(st.integers(0, 20))
+    data["horizon"]["drain"] = draw(st.sampled_from([True, False, "clear"]))
+    if draw(st.booleans()):
+        data["arrivals"]["busyness_cv"] = draw(st.floats(0, 0.5))
+    return data

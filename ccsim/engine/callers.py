@@ -46,7 +46,7 @@ class Callers:
 def draw_callers(plan: Plan, streams: Streams) -> Callers:
     """Draw every caller of a replication up front, each quantity from its own stream."""
     rates = plan.rates
-    if plan.busyness_cv > 0:  # each simulated day busier or quieter than the forecast
+    if plan.busyness_cv > 1e-6:  # each simulated day busier or quieter than the forecast (below: none)
         shape = 1.0 / plan.busyness_cv**2
         days = int(math.ceil(plan.n_intervals * plan.interval / 86400.0))
         factor = streams["busyness"].gamma(shape, 1.0 / shape, size=days)

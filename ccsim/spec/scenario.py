@@ -165,6 +165,10 @@ class Scenario(_Model):
         description="at most this many contacts in the center (IVR, queues, with an agent); more get a busy signal",
     )
     telephony_cost_per_minute: float = Field(default=0, ge=0, description="per minute a contact is in the center")
+    currency: str | None = Field(
+        default=None, max_length=10, pattern=r"^[^\s]+$",
+        description="the unit of costs (cost_per_hour, telephony_cost_per_minute), e.g. EUR or $, for the reports",
+    )
 
     # Derived quantities the engine and the KPIs share.
     @property
