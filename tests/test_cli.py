@@ -186,3 +186,12 @@ def test_progress_lines_every_five_percent(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 20 and lines[0] == "test: 5/100 replications (5%)" and lines[-1].endswith("(100%)")
+
+
+def test_check_of_a_long_horizon_leaves_out_the_interval_tables_unless_asked():
+    week = SCENARIOS / "call_center_week.yaml"
+    short = ccsim("check", week)
+    assert short.returncode == 0, short.stderr
+    assert "168 intervals: ccsim check --intervals prints the per-interval tables" in short.stdout
+    full = ccsim("check", week, "--intervals")
+    assert "scheduled (shifts less breaks" in full.stdout and "│ 10:00    │ 20.5 / 17.5 │" in full.stdout

@@ -119,11 +119,14 @@ def run(
 def check(
     file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
+    intervals: Annotated[Optional[bool], typer.Option(
+        "--intervals/--no-intervals",
+        help="print the per-interval tables (contacts per queue, agents per pool); default: up to 48 intervals")] = None,
 ) -> None:
     """Validate a scenario and say what it contains."""
     from .views import describe
 
-    describe(load(file, overrides), file)
+    describe(load(file, overrides), file, intervals)
 
 
 def report(

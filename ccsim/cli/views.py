@@ -128,7 +128,11 @@ def _print_chains(result: RunResult) -> None:
     out.print(chains)
 
 
-def describe(s: Scenario, file: Path) -> None:
+#: ``ccsim check`` prints per-interval tables by default up to this many intervals (a day in half hours).
+TABLE_INTERVALS = 48
+
+
+def describe(s: Scenario, file: Path, intervals: bool | None = None) -> None:
     """``ccsim check``: what the scenario contains, in planner words."""
     import numpy as np
 
@@ -169,10 +173,14 @@ def describe(s: Scenario, file: Path) -> None:
         goal = settings.service_level if settings is not None else None
         target = f", goal {goal.target:.0%}" if goal is not None and goal.target is not None else ""
         out.print(f"  queue {q}: service level at {s.service_level_seconds_of(q):g} s{target}")
-    if len(queues) > 1 or any(isinstance(x.share, list) or x.rate_per_hour is not None for x in s.intents):
+    tables = s.n_intervals <= TABLE_INTERVALS if intervals is None else intervals
+    wanted = len(queues) > 1 or any(isinstance(x.share, list) or x.rate_per_hour is not None for x in s.intents)
+    if wanted and tables:
         _print_volumes(s, intent_rates, queues)
-    if any(p.shifts or p.shrinkage is not None or p.absence for p in s.pools):
+    if any(p.shifts or p.shrinkage is not None or p.absence for p in s.pools) and tables:
         _print_presence(s)
+    if not tables and (wanted or any(p.shifts for p in s.pools)):
+        out.print(f"  ({s.n_intervals} intervals: ccsim check --intervals prints the per-interval tables)")
     from ..engine.plan import compile_plan
 
     load = _offered_load(s, intent_rates)
@@ -197,8 +205,22 @@ def _offered_load(s: Scenario, intent_rates) -> object:
     return load
 
 
+def _queue_rates(s: Scenario, intent_rates, queues: list[str]) -> dict:
+    """Contacts per hour arriving at each queue: a channel with its own queue sends its share
+    there, the others to each intent's queue (before the IVR's misroutes)."""
+    import numpy as np
+
+    rates = {q: np.zeros(s.n_intervals) for q in queues}
+    channels = s.channel_list()
+    for c in channels:
+        for k, x in enumerate(s.intents):
+            rates[c.skill or x.skill] += c.share * intent_rates[k]
+    return rates
+
+
 def _print_volumes(s: Scenario, intent_rates, queues: list[str]) -> None:
-    """Expected contacts per interval and queue (the queue of each intent's skill)."""
+    """Expected contacts per interval and queue (each channel's contacts at its queue, else at
+    their intent's)."""
     from rich.table import Table
 
     hours = s.interval_seconds / 3600
@@ -208,9 +230,9 @@ def _print_volumes(s: Scenario, intent_rates, queues: list[str]) -> None:
     for q in queues:
         table.add_column(q, justify="right")
     table.add_column("total", justify="right")
-    per_queue = {q: sum(intent_rates[k] for k, x in enumerate(s.intents) if x.skill == q) for q in queues}
+    per_queue = _queue_rates(s, intent_rates, queues)
     for k, label in enumerate(s.interval_labels()):
-        values = [float(per_queue[q][k]) * hours if not isinstance(per_queue[q], int) else 0.0 for q in queues]
+        values = [float(per_queue[q][k]) * hours for q in queues]
         table.add_row(label, *(f"{v:,.1f}" for v in values), f"{sum(values):,.1f}")
     out.print(table)
 
