@@ -153,6 +153,33 @@ def _secondary_of(plan: Plan, primary: int, count: int, which: np.ndarray, handl
     return tuple((int(y), factor * float(plan.handle_time[y].ppf(handle[j]))) for j, y in enumerate(picked))
 
 
+class Rows:
+    """Per contact, a row of uniforms as a list of floats, converted when first read.
+
+    The rows of the day's callers come as one matrix; converting all of it up front cost as
+    much as a tenth of a journey replication, and most rows are read once or twice. Contacts
+    made during the run (redials) append their rows.
+    """
+
+    __slots__ = ("_matrix", "_rows")
+
+    def __init__(self, matrix: np.ndarray):
+        self._matrix = matrix
+        self._rows: list = [None] * len(matrix)
+
+    def __getitem__(self, i: int) -> list[float]:
+        row = self._rows[i]
+        if row is None:
+            row = self._rows[i] = self._matrix[i].tolist()
+        return row
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def append(self, row: list[float]) -> None:
+        self._rows.append(row)
+
+
 def pick(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Index of the category each uniform falls in, by cumulative shares."""
     cumulative = np.cumsum(shares)

@@ -21,6 +21,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..spec.scenario import Scenario
 
 # Where a walk ends.
@@ -106,10 +108,13 @@ class IvrModel:
         #: uniforms per caller: IVR patience, containment, and one per menu heard at most
         self.width = 2 + len(menus) * (ivr.max_replays + 1)
 
-    def walk(self, intent: int, segment: int, u: Sequence[float], explain: bool = False) -> Walk:
-        """Walk one caller with intent ``intent`` through the menus, using the uniforms ``u``."""
-        spec = self._patience[segment]
-        patience = math.inf if spec is None else float(spec.ppf(u[0]))
+    def walk(self, intent: int, segment: int, u: Sequence[float], explain: bool = False,
+             patience: float | None = None) -> Walk:
+        """Walk one caller with intent ``intent`` through the menus, using the uniforms ``u``
+        (``patience``: the caller's IVR patience when already drawn from ``u[0]``)."""
+        if patience is None:
+            spec = self._patience[segment]
+            patience = math.inf if spec is None else float(spec.ppf(u[0]))
         skill_factor = self._ivr_skill[segment]
         steps: list[tuple[float, str]] = []
         t, levels, used = 0.0, 0, 2
@@ -149,6 +154,15 @@ class IvrModel:
                     steps.append((t, "self-service does not solve it"))
                 return Walk(QUEUE, skill, t, levels, skill != self._own_skill[intent], tuple(steps))
             return Walk(QUEUE, option.skill, t, levels, option.skill != self._own_skill[intent], tuple(steps))
+
+    def patience(self, segment: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """IVR patience of many callers at once (inf: never hangs up in the IVR)."""
+        out = np.full(len(u), np.inf)
+        for g, spec in enumerate(self._patience):
+            if spec is not None:
+                mask = segment == g
+                out[mask] = spec.ppf(u[mask])
+        return out
 
     def _choose(self, menu: _Menu, intent: int, skill_factor: float, replays: int, u: float) -> int:
         """The option index picked, -1 to replay, -2 to press 0; one uniform decides."""

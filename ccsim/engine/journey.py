@@ -54,6 +54,7 @@ class Journey(Endings):
         self._secondary = model.secondary
         self._explain = model.explain
         self._redirect_u = model.redirect_u
+        self._ivr_patience = model.ivr_patience or []
         self._arrival_times = model.arrival_times
         self._lines = self.queues.lines
         self._fresh_class, self._transfer_class = plan.fresh_class, plan.transfer_class
@@ -161,7 +162,8 @@ class Journey(Endings):
         if redirect is not None and rec.intent[i] in redirect[0] and self._redirect_u[i] < redirect[1].probability:
             self.redirect(i, redirect[1], redirect[2])
         elif self._channel_ivr[c]:
-            walk = self._ivr.walk(rec.intent[i], rec.segment[i], self._uniforms["ivr"][i])
+            patience = self._ivr_patience[i] if i < len(self._ivr_patience) else None
+            walk = self._ivr.walk(rec.intent[i], rec.segment[i], self._uniforms["ivr"][i], patience=patience)
             rec.ivr_levels[i] = walk.levels
             rec.misrouted[i] = walk.misrouted
             later(self.env, walk.seconds, (i, walk.end, walk.skill), self.leave_ivr)

@@ -22,7 +22,7 @@ import simpy
 
 from ..spec.scenario import Scenario
 from .agents import Agents
-from .callers import Callers, draw_callers
+from .callers import Callers, Rows, draw_callers
 from .journey import Journey
 from .plan import CLEAR, STOP, Plan, compile_plan
 from .queues import SERVING, Queues
@@ -81,8 +81,11 @@ class Model:
         self.since = array("d", bytes(8 * n))
         # Rows of uniforms per contact, by purpose (floats in lists: fast to index); contacts
         # made during the run append theirs.
-        self.uniforms = {name: callers.uniforms[name].tolist() for name in plan.uniform_widths}
+        self.uniforms = {name: Rows(callers.uniforms[name]) for name in plan.uniform_widths}
         self.redirect_u = array("d", callers.uniforms["channels"]) if "channels" in callers.uniforms else None
+        # IVR patience of the day's callers, drawn at once (a redial's is drawn when it calls)
+        self.ivr_patience = (plan.ivr.patience(callers.segment, callers.uniforms["ivr"][:, 0]).tolist()
+                             if plan.ivr is not None and "ivr" in callers.uniforms else None)
         self.secondary = dict(callers.secondary)
         self.wraps = _after_call_work(plan, callers) if plan.wrapup is not None else None
         self.explain: set[int] = set()  # contacts whose next agent must hear the story again
