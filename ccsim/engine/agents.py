@@ -20,7 +20,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from .plan import Plan
-from .queues import Queues
+from .queues import EPS, WAITING, Queues
 from .records import PresenceRecords
 from .staffing import Staffing
 from .steps import later
@@ -154,7 +154,7 @@ class Agents:
             elif weighted:
                 pool.take = lambda routes, now: queues.longest_weighted(routes, now, across_skills=False)
             else:
-                pool.take = queues.first_eligible
+                pool.take = None  # skill order, strict priorities: Queues.first_eligible, inlined in free()
             self.pools.append(pool)
         #: per queue, the pools that answer at once (in pool order)
         self.first = [[self.pools[p] for p in pools] for pools in plan.first]
@@ -162,7 +162,8 @@ class Agents:
         # Whether idle times / occupancy must be kept up to date for the queues' routing rules.
         self._track_idle = "longest_idle" in plan.selection
         self._track_busy = "least_occupied" in plan.selection
-        self._routing_u = routing_u  # per contact, uniforms of the random rule (one per queue visit)
+        self._routing_u = routing_u
+        self._state, self._joined, self._first_eligible = queues.state, queues.joined, queues.first_eligible  # per contact, uniforms of the random rule (one per queue visit)
         self.answer = None  # bound by the model
 
     def start(self, staffing: Staffing) -> None:
@@ -190,13 +191,31 @@ class Agents:
             pool.leaving -= 1
             self._leave(pool, agent)
             return
-        i = pool.take(pool.routes, self.env._now)
-        if i >= 0:
-            self.answer(pool, agent, i)
+        now = self.env._now
+        if pool.take is None:
+            # Queues.first_eligible, inlined: every replication passes here once per contact.
+            state, joined = self._state, self._joined
+            for lines, after, _ in pool.routes:
+                for line in lines:
+                    while line and state[line[0]] != WAITING:
+                        line.popleft()  # callers who hung up while waiting
+                    if line and (after == 0 or joined[line[0]] + after <= now + EPS):
+                        self.answer(pool, agent, line.popleft())
+                        return
         else:
-            pool.idle.append(agent)
-            if self._track_idle:
-                pool.idle_since[agent] = self.env._now
+            i = pool.take(pool.routes, now)
+            if i >= 0:
+                self.answer(pool, agent, i)
+                return
+        pool.idle.append(agent)
+        if self._track_idle:
+            pool.idle_since[agent] = now
+
+    def _take(self, pool: PoolState) -> int:
+        """The contact a free agent (or slot) of ``pool`` takes now, or -1."""
+        if pool.take is None:
+            return self._first_eligible(pool.routes, self.env._now)
+        return pool.take(pool.routes, self.env._now)
 
     def _free_slot(self, pool: PoolState, agent: int) -> None:
         """A chat agent's conversation ended: take another waiting contact, or keep the slot free
@@ -210,7 +229,7 @@ class Agents:
                 pool.off_duty.append(agent)
                 self.presence.add(self.env._now, pool.index, agent, -1)
             return
-        i = pool.take(pool.routes, self.env._now)
+        i = self._take(pool)
         if i >= 0:
             self.answer(pool, agent, i)  # one conversation ended, one begins: the load stays
         else:
@@ -221,7 +240,7 @@ class Agents:
         slots = pool.idle
         slots.arrive(agent)
         while slots.load[agent] < slots.k:
-            i = pool.take(pool.routes, self.env._now)
+            i = self._take(pool)
             if i < 0:
                 return
             slots.assign(agent)

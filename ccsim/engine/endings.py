@@ -93,7 +93,8 @@ class Endings:
             self._in_center -= 1
         if self.warm and i in self.warm:
             self.release_warm(i)
-        self._after_end(i, outcome)
+        if self._redial[rec.segment[i]] is not None:
+            self._after_end(i, outcome)
 
     def _after_end(self, i: int, outcome: int) -> None:
         """A customer who did not get an answer may call again."""

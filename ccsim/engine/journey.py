@@ -89,6 +89,9 @@ class Journey(Endings):
         self._capacity, self._message_offer, self._balk = plan.capacity, plan.message, plan.balk
         self._count_live = plan.callback is not None or any(c is not None for c in plan.capacity) or any(plan.balk)
         self._clearing = plan.end_of_day == CLEAR
+        self._messages = any(m is not None for m in plan.message)
+        # Whether a contact that must wait meets anything beyond a plain line (one test, not four).
+        self._waits_plainly = not (self._clearing or self._count_live or self._messages)
         self._outcome_of: dict[int, tuple[int, int]] = {}  # contact -> (outcome or HAND_ON, target queue)
         self.warm: dict[int, tuple[object, int, float, float]] = {}  # contact -> the agent holding it
         # The callbacks of the three events a plain caller costs, bound once rather than per event.
@@ -202,7 +205,7 @@ class Journey(Endings):
             if pool is not None:
                 self.answer(pool, agent, i)
                 return
-        if self._clearing and now >= self._horizon:
+        if not self._waits_plainly and self._clearing and now >= self._horizon:
             self.end(i, Outcome.CLEARED)  # the center has closed its queues
             return
         if self._count_live:
@@ -232,9 +235,10 @@ class Journey(Endings):
         for after, overflow in self._overflow[k]:
             if after < patience:
                 later(self.env, after, token, overflow)
-        offer = self._message_offer[k]
-        if offer is not None and offer.after < patience:
-            later(self.env, offer.after, token, self._offer_message)
+        if self._messages:
+            offer = self._message_offer[k]
+            if offer is not None and offer.after < patience:
+                later(self.env, offer.after, token, self._offer_message)
 
     def _balks(self, i: int, k: int) -> bool:
         """Whether a caller who must wait hangs up at once (more likely the longer the announced wait)."""
@@ -294,7 +298,7 @@ class Journey(Endings):
         self._state[i] = SERVING
         rec.pool[i] = pool.index
         rec.agent[i] = agent
-        if rec.message[i] == 1:
+        if self._messages and rec.message[i] == 1:
             self._serve_message(pool, agent, i)
         elif self._journey:
             self.serve(pool, i, pool.slowdown[pool.idle.load[agent] - 1] if pool.slowdown is not None else 1.0)
@@ -339,6 +343,15 @@ class Journey(Endings):
         rec.talk[i] += now - self._since[i]
         self.work.add(pool.index, i, agent, self._since[i], now + self._wrap_up(pool, agent, i, 0))
 
+    def _release(self, pool, agent: int, i: int, visit: int, since: float, now: float) -> None:
+        """The agent's service of ``i`` ends: book the work (and after-call work), then the
+        agent is free."""
+        if self._wraps is None:
+            self.work.add(pool.index, i, agent, since, now)
+            self._free(pool, agent)
+        else:
+            self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
+
     def _wrap_up(self, pool, agent: int, i: int, visit: int) -> float:
         """After the caller leaves, the agent finishes the contact's after-call work, then is free.
 
@@ -382,11 +395,11 @@ class Journey(Endings):
         visit = rec.transfers[i]
         if outcome != HAND_ON:
             self.end(i, outcome)
-            self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
+            self._release(pool, agent, i, visit, since, now)
         elif target < 0 or rec.transfers[i] >= self._max_chain:
             rec.lost_intents[i] = rec.secondary[i]
             self.end(i, Outcome.UNRESOLVED)  # nowhere to go, or passed on too often
-            self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
+            self._release(pool, agent, i, visit, since, now)
         else:
             rec.transfers[i] += 1
             if self._warm_mode:
@@ -396,7 +409,7 @@ class Journey(Endings):
                 if self._reexplain is not None:
                     self._explain.add(i)
                 self.join_queue(i, target)
-                self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
+                self._release(pool, agent, i, visit, since, now)
 
     def planned_end(self, i: int) -> tuple[int, int]:
         """How the service in progress of ``i`` will end: (outcome or HAND_ON, target queue)."""
@@ -407,4 +420,4 @@ class Journey(Endings):
         pool, agent, since, handed, visit = self.warm.pop(i)
         now = self.env._now
         self.records.talk[i] += now - handed
-        self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
+        self._release(pool, agent, i, visit, since, now)

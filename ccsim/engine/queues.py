@@ -43,8 +43,8 @@ class Queues:
         self.lines = [[deque() for _ in range(n_classes)] for _ in range(n_queues)]
         self.live = [0] * n_queues
         self._weight = class_weight
-        self._state = state
-        self._joined = joined
+        self.state = state
+        self.joined = joined
 
     def add(self, i: int, k: int, line: int) -> None:
         """Contact ``i`` joins the end of line ``line`` of queue ``k``."""
@@ -52,7 +52,7 @@ class Queues:
 
     def skip_gone(self, line: deque) -> None:
         """Drop contacts at the head of a line who are no longer waiting (they hung up)."""
-        state = self._state
+        state = self.state
         while line and state[line[0]] != WAITING:
             line.popleft()
 
@@ -62,8 +62,8 @@ class Queues:
         ``routes`` are ``(lines, after, weight)`` per skill of the agent's pool, in the order
         listed.
         """
-        state = self._state
-        joined = self._joined
+        state = self.state
+        joined = self.joined
         for lines, after, _ in routes:
             for line in lines:
                 while line and state[line[0]] != WAITING:
@@ -75,7 +75,7 @@ class Queues:
     def longest_weighted(self, routes, now: float, across_skills: bool) -> int:
         """The eligible head with the longest wait x class weight x skill weight, taken from its
         line; within one skill at a time (in the pool's order) unless ``across_skills``."""
-        joined = self._joined
+        joined = self.joined
         weights = self._weight
         best, best_line = -1.0, None
         for lines, after, skill_weight in routes:
