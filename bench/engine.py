@@ -8,8 +8,11 @@ ccsim (a whole replication: drawing callers, simulating, computing KPIs from the
 for the minimal SimPy model (one process per caller, simpy.Resource, req | timeout(patience)),
 their ratio, and the memory per kept contact record. Then the shipped customer-journey
 scenarios (transfer chains, IVR menus, research holds, multi-intent contacts with redirects)
-over 48 hours: contacts per second and events per contact. Best of several runs, to keep
-noise from other processes out of the figure.
+over 48 hours: contacts per second and events per contact. Then each mechanism of issues 12
+and 16 (after-call work, shifts, shrinkage, absence, priorities, routing rules, capacity,
+lines, balking, messages, chat concurrency, busy days, per-intent rates) added alone to the
+plain center: its cost per contact. Best of several runs, to keep noise from other processes
+out of the figure.
 """
 
 from __future__ import annotations
@@ -102,6 +105,62 @@ def journeys(repeats: int, hours: float) -> None:
         print(f"{name:<17}{n:>10,}{ccsim_rate:>11,.0f}{engine_rate:>11,.0f}{events_per_contact(s):>16.2f}")
 
 
+#: Each mechanism of issues 12 and 16 added alone to the plain Erlang-A center (24 h, 30
+#: agents, 560 calls/h): what it costs per contact.
+MECHANISMS = {
+    "after-call work": {"intents.general.wrapup": {"dist": "exponential", "mean": 20}},
+    "proficiency": {"pools.agents.proficiency": {"general": 0.9}},
+    "shifts + breaks": {"pools.agents.agents": None, "pools.agents.shifts": [
+        {"start": "00:00", "hours": 12, "count": 34, "breaks": [{"window": ["03:00", "06:00"], "minutes": 30}]},
+        {"start": "12:00", "hours": 12, "count": 34, "breaks": [{"window": ["15:00", "18:00"], "minutes": 30}]}]},
+    "shrinkage (fractions)": {"pools.agents.agents": 34, "pools.agents.shrinkage": 0.12},
+    "absence": {"pools.agents.agents": 32, "pools.agents.absence": 0.05},
+    "priorities (strict)": {"segments": [{"name": "a", "share": 0.8, "patience": {"dist": "exponential", "mean": 120}},
+                                         {"name": "b", "share": 0.2, "priority": 1,
+                                          "patience": {"dist": "exponential", "mean": 120}}]},
+    "longest idle routing": {"routing": {"agent_selection": "longest_idle"}},
+    "random routing": {"routing": {"agent_selection": "random"}},
+    "least occupied routing": {"routing": {"agent_selection": "least_occupied"}},
+    "queue capacity": {"queues": [{"skill": "general", "capacity": 20}]},
+    "lines": {"lines": 60},
+    "balking": {"segments.all.balk": {"probability": 0.05, "per_minute": 0.05}},
+    "messages": {"queues": [{"skill": "general", "message": {"after": 60, "accept": 0.5}}]},
+    "chat concurrency 3": {"pools.agents.agents": 10, "pools.agents.concurrency": 3,
+                           "pools.agents.slowdown": [1.0, 1.0, 1.0]},
+    "busy days": {"arrivals.busyness_cv": 0.1},
+    "per-intent rates": {"arrivals": {}, "intents.general.share": None, "intents.general.rate_per_hour": 560},
+}
+
+
+def mechanisms(repeats: int, hours: float) -> None:
+    """The cost per contact of each mechanism alone, against the plain center."""
+    base = scenario(560.0, 30, hours).to_dict()
+    print(f"\n{'mechanism':<24}{'contacts':>10}{'ccsim/s':>11}{'per contact':>13}{'vs plain':>10}")
+    plain_rate = None
+    for name, changes in [("plain (Erlang A)", {}), *MECHANISMS.items()]:
+        data = _with(base, changes)
+        plan = compile_plan(ccsim.load_scenario(data))
+        rate, n = best_rate(lambda r: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
+        plain_rate = plain_rate or rate
+        print(f"{name:<24}{n:>10,}{rate:>11,.0f}{1e6 / rate:>11.2f} µs{plain_rate / rate:>9.2f}x")
+
+
+def _with(data: dict, changes: dict) -> dict:
+    """``data`` with dotted-path changes (list items by name); a value None removes the key."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for path, value in changes.items():
+        node, keys = out, path.split(".")
+        for key in keys[:-1]:
+            node = next(x for x in node if x.get("name") == key) if isinstance(node, list) else node[key]
+        if value is None:
+            node.pop(keys[-1], None)
+        else:
+            node[keys[-1]] = value
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short horizons (a smoke check)")
@@ -120,6 +179,7 @@ def main() -> None:
         print(f"{name:<8}{agents:>7}{n:>10,}{ccsim_rate:>11,.0f}{engine_rate:>11,.0f}{simpy_rate:>10,.0f}"
               f"{ccsim_rate / simpy_rate:>6.1f}x")
     journeys(repeats, hours=8.0 if args.quick else 48.0)
+    mechanisms(repeats, hours=4.0 if args.quick else 24.0)
     s = scenario(560.0, 30, 24.0)
     center = Model(compile_plan(s), Streams(1, 0)).run()
     frame = simulate(s, 1, 0).contacts
