@@ -1,4 +1,5 @@
-"""Paired comparisons: verdicts on a case where B is clearly better and one where A = B."""
+"""Paired comparisons: verdicts on a case where B is clearly better and one where A = B; a B
+named by its overrides; several Bs against one A, in the API, the files and the CLI."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 import ccsim
-from ccsim.experiments.compare import SAME, paired_table, verdict
+from ccsim.experiments.compare import SAME, comparison_name, paired_table, run_comparison, variant_label, verdict
 
 from .helpers import single_queue
 from .test_cli import assert_clean_error, small_file
@@ -98,3 +99,89 @@ def test_cli_compare_saves_a_results_folder(tmp_path):
     assert_clean_error(ccsim_cli("compare", path, "--set", "seed=2", "--out", tmp_path / "cmp"), "not an empty folder")
     quiet = ccsim_cli("compare", path, "--set", "seed=2", "--reps", "2", "--no-save", "--json", cwd=tmp_path)
     assert json.loads(quiet.stdout)["folder"] is None and not (tmp_path / "results").exists()
+
+
+# -------------------------------------------------------------------------------------------------
+# Naming a B made with --set, and several Bs against one A
+
+
+def test_a_variant_is_named_by_its_overrides(tmp_path):
+    base = single_queue(hours=1, warmup_minutes=0)
+    comparison = run_comparison(base, overrides_b=["pools.agents.agents=36"], reps=2)
+    assert comparison.labels == ["test[pools.agents.agents=36]"]
+    assert set(comparison.table["b"]) == {"test[pools.agents.agents=36]"}
+    assert comparison.name == "test-vs-test_pools.agents.agents=36"
+    folder = comparison.write(tmp_path / "cmp")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["b"] == "test[pools.agents.agents=36]" and manifest["name"] == comparison.name
+    assert variant_label("transfer-chain", ["pools.tier1.flexibility=0.6"]) == \
+        "transfer-chain[pools.tier1.flexibility=0.6]"
+    assert comparison_name("a", ["b[x={dist: exponential, mean: 90}]", "c"]) == \
+        "a-vs-b_x=_dist_exponential,mean_90-and-c"  # nothing a shell or a file system trips on
+
+
+def test_several_scenarios_against_the_first(tmp_path):
+    base = single_queue(hours=1, warmup_minutes=0)
+    more = single_queue(hours=1, warmup_minutes=0, agents=36)
+    fewer = single_queue(hours=1, warmup_minutes=0, agents=28)
+    comparison = run_comparison(base, [more, fewer], reps=3, labels=["more", "fewer"])
+    table = comparison.table.set_index(["b", "kpi"])
+    assert table.loc[("more", "service_level"), "verdict"] == "better"
+    assert table.loc[("fewer", "service_level"), "verdict"] == "worse"
+    # Each B is paired with A: the same as comparing it alone.
+    alone = ccsim.compare(base, fewer, reps=3).set_index("kpi")
+    assert table.loc[("fewer", "p_wait"), "diff"] == alone.loc["p_wait", "diff"]
+    folder = comparison.write(tmp_path / "cmp")
+    assert (folder / "b2.yaml").is_file() and (folder / "kpis_b2.parquet").is_file()
+    back = ccsim.load_results(folder)
+    assert back.labels == ["more", "fewer"] and back.variants[1].pools[0].agents == 28
+    assert back.kpis_variants[1].equals(comparison.kpis_variants[1]) and back.b.pools[0].agents == 36
+    with pytest.raises(ValueError, match="one label per scenario B"):
+        run_comparison(base, [more, fewer], reps=2, labels=["only one"])
+
+
+def test_same_names_are_told_apart():
+    base = single_queue(hours=1, warmup_minutes=0)
+    comparison = run_comparison(base, [base, base], reps=2)
+    assert comparison.labels == ["test", "test#2"]
+
+
+def test_a_folder_of_two_scenarios_from_before_still_reads(tmp_path):
+    base = single_queue(hours=1, warmup_minutes=0)
+    folder = run_comparison(base, overrides_b=["pools.agents.agents=36"], reps=2).write(tmp_path / "cmp")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["variants"]
+    manifest["b"] = "test"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    pd.read_parquet(folder / "comparison.parquet").drop(columns="b").to_parquet(folder / "comparison.parquet")
+    back = ccsim.load_results(folder)
+    assert back.labels == ["test"] and set(back.table["b"]) == {"test"} and back.b.pools[0].agents == 36
+
+
+def test_a_difference_of_shares_stays_within_100_points():
+    kpis = ccsim.experiments.results.RUN_KPIS
+    a = pd.DataFrame({"replication": [0, 1], **{k: [0.05, 0.9] for k in kpis}})
+    b = pd.DataFrame({"replication": [0, 1], **{k: [0.95, 0.92] for k in kpis}})
+    table = paired_table(a, b).set_index("kpi")
+    assert table.loc["service_level", "ci_low"] >= -1 and table.loc["service_level", "ci_high"] <= 1
+    assert table.loc["asa_seconds", "ci_high"] > 1  # not a share: its own t interval
+
+
+def test_cli_compares_several_scenarios(tmp_path):
+    path = small_file(tmp_path)
+    more = tmp_path / "more.yaml"
+    more.write_text(path.read_text().replace("name: test", "name: more"))
+    proc = ccsim_cli("compare", path, more, path, "--set", "pools.agents.agents=38", "--reps", "2", "--json",
+                     "--out", tmp_path / "cmp")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    labels = ["more[pools.agents.agents=38]", "test[pools.agents.agents=38]"]
+    assert data["variants"] == labels and data["b"] == labels[0] and data["a"] == "test"
+    assert [c["b"] for c in data["comparisons"]] == labels
+    assert data["kpis"] == data["comparisons"][0]["kpis"]  # as with two scenarios
+    assert data["comparisons"][1]["kpis"]["p_wait"]["verdict"] == "better"
+    table = ccsim_cli("compare", path, more, "--set", "pools.agents.agents=38", "--reps", "2", cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "B: more[pools.agents.agents=38] (" in table.stdout  # the override named, not eaten as markup
+    assert "results/test-vs-more_pools.agents.agents=38-" in table.stdout
+    assert " pts" in table.stdout

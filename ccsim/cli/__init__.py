@@ -13,18 +13,40 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated, Optional
 
 import typer
 
-from . import erlang, experiments, planning, run
+from . import erlang, experiments, export, planning, run
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="ccsim: simulate a contact center and read its KPIs with confidence intervals.",
+    help="ccsim: a contact-center simulator. Describe a center in a scenario file, run it, and read "
+         "waiting, abandonment, service level, resolution and cost with 95% confidence intervals; "
+         "compare plans on the same callers, sweep parameters, write reports and spreadsheets.",
+    epilog="Start with: ccsim run scenarios/retail_bank_day.yaml. Each command has --help.",
 )
-for group in (run, experiments, erlang, planning):
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ..version import __version__
+
+        typer.echo(f"ccsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=_version, is_eager=True, help="print the ccsim version and exit")] = None,
+) -> None:
+    """ccsim: simulate a contact center."""
+
+
+for group in (run, experiments, export, erlang, planning):
     group.register(app)
 
 

@@ -25,9 +25,18 @@ err = Console(stderr=True)
 
 from ..experiments.executors import EXECUTORS  # noqa: E402  (a light module: no heavy imports)
 
-SET_HELP = "change one value: PATH=VALUE, e.g. pools.tier1.agents=28 (repeatable)"
+SET_HELP = "change one value of the scenario: PATH=VALUE, e.g. pools.tier1.agents=28 (repeatable)"
 WORKERS_HELP = "worker processes (default: all cores; 1 runs in this process); results do not depend on it"
-EXECUTOR_HELP = "where to run: local (worker processes) or dask"
+EXECUTOR_HELP = "where to run: local (worker processes on this machine) or dask (a Dask cluster)"
+#: How --executor shows in --help: the choices (checked by :func:`where`, with ccsim's message).
+EXECUTOR_METAVAR = "[" + "|".join(EXECUTORS) + "]"
+
+
+def executor_option() -> typer.models.OptionInfo:
+    """The ``--executor`` option of every command that simulates: a choice list in ``--help``
+    and in shell completion; an unknown value is refused by :func:`where`."""
+    return typer.Option("--executor", metavar=EXECUTOR_METAVAR, help=EXECUTOR_HELP,
+                        autocompletion=lambda: list(EXECUTORS))
 SCHEDULER_HELP = "Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: start a local Dask cluster)"
 REPORT_HELP = "also write report.html into the results folder"
 JSON_HELP = "print one JSON object to stdout"
@@ -40,12 +49,14 @@ def plural(n: int, word: str, words: Optional[str] = None) -> str:
 
 def fail(messages: list[str]) -> typer.Exit:
     """Print one line per problem on stderr; the caller raises the returned exit (code 2)."""
-    for message in messages:
-        err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    from rich.markup import escape
+
+    for message in messages:  # the message is text, not markup: [xlsx] and [a=b] stay as written
+        err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, markup=True)
     return typer.Exit(code=2)
 
 
-def load(path: Path, overrides: Optional[list[str]] = None) -> "Scenario":
+def load(path: Path, overrides: Optional[list[str]] = None) -> Scenario:
     """A validated scenario, or a clean exit 2 listing every problem."""
     from ..errors import ScenarioError
     from ..spec.loading import load_scenario
@@ -136,18 +147,30 @@ def progress(label: str, total: int, show: bool, unit: str = "replication"
 
         yield line
     else:
+        from rich.markup import escape
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task(f"{label}: {units}", total=total)
+            task = bar.add_task(escape(f"{label}: {units}"), total=total)  # a label may hold [a=b]
             yield lambda done, total: bar.update(task, completed=done)
 
 
-def fmt(kpi: str, value: float, signed: bool = False) -> str:
-    from ..analysis.formats import format_kpi
+def fmt(kpi: str, value: float, signed: bool = False, currency: Optional[str] = None) -> str:
+    """A KPI value as the reports show it: shares in % (differences in points), times in s,
+    costs in the scenario's currency when it names one."""
+    from ..analysis.formats import format_value
 
-    return format_kpi(kpi, value, signed=signed)
+    return format_value(kpi, value, signed=signed, currency=currency)
+
+
+def half_width(kpi: str, low: float, high: float, currency: Optional[str] = None) -> str:
+    """`` ± 1.50 pts`` (a share's half-width is in percentage points), `` ± 2.1 s``; ``''``
+    when the interval is undefined."""
+    from ..analysis.formats import format_half_width
+
+    text = format_half_width(kpi, low, high, currency)
+    return f" {text}" if text else ""
 
 
 def write_report(folder: Path, kpi: Optional[str] = None, target: Optional[float] = None) -> Path:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from .common import (
-    EXECUTOR_HELP,
     JSON_HELP,
     REPORT_HELP,
     SCHEDULER_HELP,
     SET_HELP,
     WORKERS_HELP,
     err,
+    executor_option,
     fail,
     load,
     out,
@@ -55,7 +55,7 @@ def run(
     no_save: Annotated[bool, typer.Option("--no-save", help="write no results folder")] = False,
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
     workers: Annotated[Optional[int], typer.Option(help=WORKERS_HELP)] = None,
-    executor: Annotated[str, typer.Option(help=EXECUTOR_HELP)] = "local",
+    executor: Annotated[str, executor_option()] = "local",
     scheduler: Annotated[Optional[str], typer.Option(help=SCHEDULER_HELP)] = None,
     with_report: Annotated[bool, typer.Option("--report", help=REPORT_HELP)] = False,
     contacts: Annotated[Optional[bool], typer.Option("--contacts/--no-contacts", help=CONTACTS_HELP)] = None,

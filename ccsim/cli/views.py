@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import fmt, out
+from .common import fmt, half_width, out
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,8 +27,10 @@ DETAIL_KPIS = ("sl_offered", "sl_answered", "sl_abandons_excluded", "sl_abandons
                "abandoned_within")
 
 
-def _ci(kpi: str, row) -> str:
-    return "–" if math.isnan(row.ci_low) else f"{fmt(kpi, row.ci_low)} … {fmt(kpi, row.ci_high)}"
+def _ci(kpi: str, row, currency: str | None = None) -> str:
+    if math.isnan(row.ci_low):
+        return "–"
+    return f"{fmt(kpi, row.ci_low, currency=currency)} … {fmt(kpi, row.ci_high, currency=currency)}"
 
 
 def print_run(result: RunResult) -> None:
@@ -48,7 +50,7 @@ def print_run(result: RunResult) -> None:
     if "wrapup_seconds" in hidden:
         hidden.append("talk_seconds")  # the same as aht_seconds without after-call work
     for kpi, row in summary.drop(index=[*hidden, *DETAIL_KPIS]).iterrows():
-        table.add_row(kpi, fmt(kpi, row["mean"]), _ci(kpi, row))
+        table.add_row(kpi, fmt(kpi, row["mean"], currency=s.currency), _ci(kpi, row, s.currency))
     notes = [f"service_level: {_sl_words(s)}"]
     if hidden:
         notes.append(f"{len(hidden)} more KPIs are 0 or undefined in this scenario")
@@ -105,7 +107,7 @@ def _print_groups(summary: pd.DataFrame, key: str, title: str, thresholds: dict[
             row = wide.loc[(name, kpi)]
             value = fmt(kpi, row["mean"])
             if kpi not in ("offered", "answered") and not math.isnan(row.ci_low):
-                value += f" ± {fmt(kpi, (row.ci_high - row.ci_low) / 2, signed=True).lstrip('+')}"
+                value += f" ± {half_width(kpi, row.ci_low, row.ci_high)}"
             cells.append(value)
         table.add_row(*cells)
     out.print(table)

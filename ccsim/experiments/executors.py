@@ -169,13 +169,25 @@ def run_tasks(
 def _ignore_interrupts() -> None:
     """Worker initializer: Ctrl-C is for the parent, which ends the workers itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # born blocked: see _processes
 
 
 def _processes(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int) -> Iterator[TaskOutcome]:
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_ignore_interrupts)
     complete = False
     try:
-        futures = {pool.submit(fn, *task): i for i, task in enumerate(tasks)}
+        # The workers are forked while the tasks are submitted. A terminal's Ctrl-C goes to every
+        # process of the command, and one arriving before a worker's initializer has run would
+        # kill it: so they are born with SIGINT blocked (the mask is inherited) and unblock it
+        # once they ignore it. The parent gets a Ctrl-C of those moments when it unblocks.
+        main = threading.current_thread() is threading.main_thread()
+        if main:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            futures = {pool.submit(fn, *task): i for i, task in enumerate(tasks)}
+        finally:
+            if main:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         for future in as_completed(futures):
             yield _from_future(futures[future], future)
         complete = True

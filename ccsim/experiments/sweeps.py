@@ -119,7 +119,7 @@ def aggregate(runs: pd.DataFrame, params: list[str]) -> pd.DataFrame:
         row: dict[str, Any] = {"point": point, **{p: part[p].iloc[0] for p in params},
                                "replications": len(part)}
         for kpi in kpis:
-            mean, low, high = mean_ci(part[kpi].to_numpy(dtype=float))
+            mean, low, high = mean_ci(part[kpi].to_numpy(dtype=float), kpi=kpi)
             row[kpi], row[f"{kpi}_ci_low"], row[f"{kpi}_ci_high"] = mean, low, high
         rows.append(row)
     return pd.DataFrame(rows)

@@ -6,97 +6,55 @@ picture appears in a notebook, in ``report.html`` and as a PNG. Colours mean the
 everywhere: one colour per pool (in the order the scenario lists them) and one per outcome
 (answered green, abandoned red, ...). Interval axes show clock times; every axis says its
 unit.
-"""
 
+The keywords are the same in every function: ``scenario_name`` (the name in the title),
+``target`` (the target line or outline), ``kpi`` (the KPI plotted), ``replications`` (to show
+counts per simulated day), ``warmup_seconds`` (contacts arriving earlier, and intervals that
+end by then, are left out, as in the KPI tables: pass ``scenario.warmup_seconds``; by default
+the warm-up the table carries in ``frame.attrs["warmup_seconds"]``, else none) and
+``currency`` (for cost KPIs). ``name=`` of the sweep plots still works, with a deprecation
+warning.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
-from ..analysis.stats import summarize
-
-#: Outcome colours, the same in every plot.
-OUTCOME_COLORS = {
-    "answered": "#2e7d32",
-    "resolved": "#2e7d32",
-    "contained": "#66bb6a",
-    "abandoned": "#c62828",
-    "ivr_abandoned": "#e57373",
-    "hold_abandoned": "#ad1457",
-    "unresolved": "#ef6c00",
-    "dropped": "#6d4c41",
-    "redirected": "#8e24aa",
-    "in_system": "#9e9e9e",
-    "queued": "#1565c0",
-    "arrived": "#455a64",
-}
-VERDICT_COLORS = {"better": "#2e7d32", "worse": "#c62828", "higher": "#1565c0", "lower": "#1565c0"}
-NEUTRAL = "#757575"
-TARGET = "#f9a825"
-_POOL_PALETTE = plt.get_cmap("tab10").colors
-
-WIDTH = 9.0  # inches: legible when embedded at page width
-
-
-def pool_colors(pools: Sequence[str]) -> dict[str, tuple]:
-    """One colour per pool, by the pool's position in the scenario."""
-    return {pool: _POOL_PALETTE[k % len(_POOL_PALETTE)] for k, pool in enumerate(pools)}
-
-
-def _figure(rows: int = 1, height: float = 3.6, **kw) -> tuple[Figure, np.ndarray]:
-    fig, axes = plt.subplots(rows, 1, figsize=(WIDTH, height * rows), squeeze=False, layout="constrained", **kw)
-    return fig, axes[:, 0]
-
-
-def _per_interval(intervals: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
-    """Mean and CI of ``kpis`` per interval over replications, wide: ``kpi``, ``kpi_low``, ``kpi_high``."""
-    long = summarize(intervals, list(kpis), by=["interval", "clock"])
-    wide = long.pivot(index=["interval", "clock"], columns="kpi", values=["mean", "ci_low", "ci_high"])
-    out = pd.DataFrame(index=wide.index)
-    for kpi in kpis:
-        out[kpi] = wide[("mean", kpi)]
-        out[f"{kpi}_low"] = wide[("ci_low", kpi)]
-        out[f"{kpi}_high"] = wide[("ci_high", kpi)]
-    return out.reset_index().sort_values("interval")
-
-
-def _clock_axis(ax, frame: pd.DataFrame) -> None:
-    """Clock-time labels on the interval axis, at most 12 so they never overlap."""
-    n = len(frame)
-    step = max(1, int(np.ceil(n / 12)))
-    ticks = frame["interval"].to_numpy()[::step]
-    ax.set_xticks(ticks, frame["clock"].to_numpy()[::step])
-    ax.set_xlim(frame["interval"].min() - 0.5, frame["interval"].max() + 0.5)
-    ax.set_xlabel("interval start (clock time)")
-
-
-def _band(ax, x, mean, low, high, color, label, bounds=(0.0, None)) -> None:
-    """A mean line and its CI band, the band clipped to the KPI's possible range (a t interval
-    of a share can reach past 100% with few replications; the share cannot)."""
-    ax.plot(x, mean, color=color, lw=2, label=label)
-    if np.any(np.isfinite(low)):
-        ax.fill_between(x, np.clip(low, *bounds), np.clip(high, *bounds), color=color, alpha=0.2, lw=0,
-                        label="95% CI")
-
-
-def _percent(ax) -> None:
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-
+from .plot_style import (  # noqa: F401  (re-exported: ccsim.plots is the public face of every plot)
+    NEUTRAL,
+    OUTCOME_COLORS,
+    TARGET,
+    VERDICT_COLORS,
+    WIDTH,
+    _band,
+    _clock_axis,
+    _figure,
+    _per_interval,
+    _percent,
+    _renamed,
+    _target_text,
+    _warmup_note,
+    after_warmup,
+    pool_colors,
+    warmup_of,
+)
 
 # -------------------------------------------------------------------------------------------------
 # A run: by interval
 
 
-def arrivals_vs_staffing(intervals: pd.DataFrame, scenario_name: str = "") -> Figure:
+def arrivals_vs_staffing(intervals: pd.DataFrame, scenario_name: str = "", *,
+                         warmup_seconds: float | None = None) -> Figure:
     """Contacts arriving per interval (bars, mean over replications) and agents staffed (line)."""
-    frame = _per_interval(intervals, ["arrivals", "staffed"])
+    warmup_seconds = warmup_of(intervals, warmup_seconds)
+    frame = _per_interval(after_warmup(intervals, warmup_seconds), ["arrivals", "staffed"])
     fig, (ax,) = _figure()
     ax.bar(frame["interval"], frame["arrivals"], color=OUTCOME_COLORS["arrived"], alpha=0.55, label="arrivals")
     ax.errorbar(frame["interval"], frame["arrivals"],
@@ -111,14 +69,15 @@ def arrivals_vs_staffing(intervals: pd.DataFrame, scenario_name: str = "") -> Fi
     _clock_axis(ax, frame)
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper right", fontsize=9, frameon=False)
-    ax.set_title(f"{scenario_name}: arrivals and staffing by interval".strip(": "))
+    ax.set_title(f"{scenario_name}: arrivals and staffing by interval{_warmup_note(warmup_seconds)}".strip(": "))
     return fig
 
 
 def service_by_interval(intervals: pd.DataFrame, sl_seconds: float = 20, target: float | None = 0.8,
-                        scenario_name: str = "") -> Figure:
+                        scenario_name: str = "", *, warmup_seconds: float | None = None) -> Figure:
     """ASA (seconds) and service level by interval, each with its 95% CI band."""
-    frame = _per_interval(intervals, ["asa_seconds", "service_level"])
+    warmup_seconds = warmup_of(intervals, warmup_seconds)
+    frame = _per_interval(after_warmup(intervals, warmup_seconds), ["asa_seconds", "service_level"])
     fig, (top, bottom) = _figure(rows=2, height=3.0, sharex=True)
     _band(top, frame["interval"], frame["asa_seconds"], frame["asa_seconds_low"], frame["asa_seconds_high"],
           "#1565c0", "ASA")
@@ -128,19 +87,22 @@ def service_by_interval(intervals: pd.DataFrame, sl_seconds: float = 20, target:
     _band(bottom, frame["interval"], frame["service_level"], frame["service_level_low"],
           frame["service_level_high"], "#2e7d32", f"answered within {sl_seconds:g} s", bounds=(0, 1))
     if target is not None:
-        bottom.axhline(target, color=TARGET, lw=1.8, ls="--", label=f"target {target:.0%}")
+        bottom.axhline(target, color=TARGET, lw=1.8, ls="--", label=f"target {_target_text('service_level', target)}")
     bottom.set_ylabel("service level")
     bottom.set_ylim(0, 1.02)
     _percent(bottom)
     bottom.legend(loc="lower right", fontsize=9, frameon=False)
     _clock_axis(bottom, frame)
-    top.set_title(f"{scenario_name}: speed of answer and service level by interval".strip(": "))
+    top.set_title(f"{scenario_name}: speed of answer and service level by interval{_warmup_note(warmup_seconds)}"
+                  .strip(": "))
     return fig
 
 
-def abandonment_by_interval(intervals: pd.DataFrame, scenario_name: str = "") -> Figure:
+def abandonment_by_interval(intervals: pd.DataFrame, scenario_name: str = "", *,
+                            warmup_seconds: float | None = None) -> Figure:
     """Abandon rate (abandoned / offered) by interval with its 95% CI band."""
-    frame = _per_interval(intervals, ["abandon_rate"])
+    warmup_seconds = warmup_of(intervals, warmup_seconds)
+    frame = _per_interval(after_warmup(intervals, warmup_seconds), ["abandon_rate"])
     fig, (ax,) = _figure(height=3.2)
     _band(ax, frame["interval"], frame["abandon_rate"], frame["abandon_rate_low"], frame["abandon_rate_high"],
           OUTCOME_COLORS["abandoned"], "abandon rate", bounds=(0, 1))
@@ -149,14 +111,20 @@ def abandonment_by_interval(intervals: pd.DataFrame, scenario_name: str = "") ->
     _percent(ax)
     _clock_axis(ax, frame)
     ax.legend(loc="upper right", fontsize=9, frameon=False)
-    ax.set_title(f"{scenario_name}: abandonment by interval".strip(": "))
+    ax.set_title(f"{scenario_name}: abandonment by interval{_warmup_note(warmup_seconds)}".strip(": "))
     return fig
 
 
 def occupancy_by_pool(pool_intervals: pd.DataFrame, pools: Sequence[str] | None = None,
-                      scenario_name: str = "") -> Figure:
+                      scenario_name: str = "", *, warmup_seconds: float | None = None) -> Figure:
     """Occupancy (busy / present agent time) of each pool by interval, with 95% CI bands."""
-    pools = list(pools) if pools is not None else list(dict.fromkeys(pool_intervals["pool"]))
+    warmup_seconds = warmup_of(pool_intervals, warmup_seconds)
+    pool_intervals = after_warmup(pool_intervals, warmup_seconds)
+    if pools is None:
+        column = pool_intervals["pool"]
+        pools = list(column.cat.categories) if isinstance(column.dtype, pd.CategoricalDtype) else \
+            list(dict.fromkeys(column))
+    pools = [p for p in pools if (pool_intervals["pool"] == p).any()]
     colors = pool_colors(pools)
     fig, (ax,) = _figure(height=3.4)
     for pool in pools:
@@ -169,9 +137,9 @@ def occupancy_by_pool(pool_intervals: pd.DataFrame, pools: Sequence[str] | None 
     _percent(ax)
     _clock_axis(ax, frame)
     handles, labels = ax.get_legend_handles_labels()
-    keep = [(h, lab) for h, lab in zip(handles, labels) if lab != "95% CI"]
-    ax.legend(*zip(*keep), loc="lower right", fontsize=9, frameon=False, ncols=min(3, len(keep)))
-    ax.set_title(f"{scenario_name}: occupancy by pool and interval (bands: 95% CI)".strip(": "))
+    keep = [(h, lab) for h, lab in zip(handles, labels, strict=True) if lab != "95% CI"]
+    ax.legend(*zip(*keep, strict=True), loc="lower right", fontsize=9, frameon=False, ncols=min(3, len(keep)))
+    ax.set_title(f"{scenario_name}: occupancy by pool and interval{_warmup_note(warmup_seconds)}".strip(": "))
     return fig
 
 
@@ -179,8 +147,11 @@ def occupancy_by_pool(pool_intervals: pd.DataFrame, pools: Sequence[str] | None 
 # A run: contacts
 
 
-def wait_distribution(contacts: pd.DataFrame, scenario_name: str = "") -> Figure:
+def wait_distribution(contacts: pd.DataFrame, scenario_name: str = "", *,
+                      warmup_seconds: float | None = None) -> Figure:
     """How long answered and abandoned callers waited, against how long callers would wait."""
+    warmup_seconds = warmup_of(contacts, warmup_seconds)
+    contacts = after_warmup(contacts, warmup_seconds)
     offered = contacts[contacts["queue_join"].notna()]
     answered = offered.loc[offered["answer"].notna(), "wait"].to_numpy()
     abandoned = offered.loc[offered["answer"].isna() & (offered["outcome"] == "abandoned"), "wait"].to_numpy()
@@ -211,7 +182,7 @@ def wait_distribution(contacts: pd.DataFrame, scenario_name: str = "") -> Figure
     ax.set_xlim(bins[0], bins[-1])
     ax.legend(loc="upper left", fontsize=9, frameon=False)
     ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the legend
-    ax.set_title(f"{scenario_name}: waiting time and patience".strip(": "))
+    ax.set_title(f"{scenario_name}: waiting time and patience{_warmup_note(warmup_seconds)}".strip(": "))
     return fig
 
 
@@ -223,21 +194,35 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:g} h"
 
 
-def journey_flow(contacts: pd.DataFrame, replications: int = 1, scenario_name: str = "") -> Figure:
-    """The journey as a flow: arrivals -> queues -> outcomes, band widths proportional to counts.
-
-    Counts are per simulated day (the mean over replications).
-    """
+def journey_counts(contacts: pd.DataFrame, replications: int = 1, *,
+                   warmup_seconds: float | None = None) -> dict[str, Any]:
+    """The numbers of :func:`journey_flow`, per simulated day (mean over replications):
+    ``arrived``, ``queued`` (offered), ``not_queued``, and the outcomes of each (Series)."""
+    warmup_seconds = warmup_of(contacts, warmup_seconds)
+    contacts = after_warmup(contacts, warmup_seconds)
     per = max(1, replications)
-    arrived = len(contacts) / per
     offered = contacts["queue_join"].notna()
-    queued = offered.sum() / per
     outcome = contacts["outcome"].astype(str)
     via_queue = outcome[offered].value_counts() / per
-    elsewhere = outcome[~offered].value_counts() / per  # the IVR, a redirect: never queued
-    via_queue, elsewhere = via_queue[via_queue > 0], elsewhere[elsewhere > 0]
+    elsewhere = outcome[~offered].value_counts() / per  # the IVR, a redirect, a busy signal: never queued
+    arrived, queued = len(contacts) / per, offered.sum() / per
+    return {"arrived": arrived, "queued": queued, "not_queued": arrived - queued,
+            "via_queue": via_queue[via_queue > 0], "elsewhere": elsewhere[elsewhere > 0]}
+
+
+def journey_flow(contacts: pd.DataFrame, replications: int = 1, scenario_name: str = "", *,
+                 warmup_seconds: float | None = None) -> Figure:
+    """The journey as a flow: arrivals -> queues -> outcomes, band widths proportional to counts.
+
+    Counts are per simulated day (the mean over replications), of the contacts that arrived
+    after ``warmup_seconds`` (pass the scenario's: the KPI table's arrivals, offered and
+    outcome counts are then the flow's).
+    """
+    warmup_seconds = warmup_of(contacts, warmup_seconds)
+    counts = journey_counts(contacts, replications, warmup_seconds=warmup_seconds)
+    arrived, queued, not_queued = counts["arrived"], counts["queued"], counts["not_queued"]
+    via_queue, elsewhere = counts["via_queue"], counts["elsewhere"]
     totals = via_queue.add(elsewhere, fill_value=0).sort_values(ascending=False)
-    not_queued = arrived - queued
     stages = [
         [("arrived", arrived, OUTCOME_COLORS["arrived"])],
         [("queued", queued, OUTCOME_COLORS["queued"])]
@@ -251,8 +236,14 @@ def journey_flow(contacts: pd.DataFrame, replications: int = 1, scenario_name: s
     flows += [("queued", name, count) for name, count in via_queue.items()]
     fig, (ax,) = _figure(height=4.2)
     _sankey(ax, stages, flows, ["arrival", "queue", "outcome"])
-    ax.set_title(f"{scenario_name}: the journey of a day's contacts (mean of {per} replications)".strip(": "))
+    per = max(1, replications)
+    ax.set_title(f"{scenario_name}: the journey of a day's contacts (mean of {_plural(per, 'replication')})"
+                 f"{_warmup_note(warmup_seconds)}".strip(": "))
     return fig
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _sankey(ax, stages, flows, stage_names) -> None:
@@ -285,7 +276,8 @@ def _sankey(ax, stages, flows, stage_names) -> None:
         s[3] += h
         d[4] += h
         xm = (x0 + x1) / 2
-        verts = [(x0, y0), (xm, y0), (xm, y1), (x1, y1), (x1, y1 + h), (xm, y1 + h), (xm, y0 + h), (x0, y0 + h), (x0, y0)]
+        verts = [(x0, y0), (xm, y0), (xm, y1), (x1, y1), (x1, y1 + h), (xm, y1 + h), (xm, y0 + h), (x0, y0 + h),
+                 (x0, y0)]
         codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.LINETO,
                  MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.CLOSEPOLY]
         ax.add_patch(PathPatch(MplPath(verts, codes), color=colors[dst], alpha=0.35, lw=0))
@@ -297,12 +289,24 @@ def _sankey(ax, stages, flows, stage_names) -> None:
         ax.spines[side].set_visible(False)
 
 
-def transfer_chain_lengths(contacts: pd.DataFrame, replications: int = 1, scenario_name: str = "") -> Figure:
-    """How many contacts were transferred 0, 1, 2, ... times (per simulated day)."""
-    answered = contacts[contacts["answer"].notna()]
-    chains = answered["transfers"].to_numpy(dtype=int)
-    note = "" if chains.any() else " (no contact was transferred)"
-    counts = np.bincount(chains, minlength=1) / max(1, replications)
+def transfer_chain_lengths(contacts: pd.DataFrame, replications: int = 1, scenario_name: str = "", *,
+                           warmup_seconds: float | None = None) -> Figure:
+    """How many answered contacts were transferred 0, 1, 2, ... times (per simulated day).
+
+    Takes the contacts, or a run's ``chains`` table (answered contacts after the warm-up by
+    chain length, per replication: what the KPI tables count, and kept even when the contacts
+    are not).
+    """
+    warmup_seconds = warmup_of(contacts, warmup_seconds)
+    per = max(1, replications)
+    if "contacts" in contacts.columns and "answer" not in contacts.columns:  # the chains table
+        counts = contacts.groupby("transfers")["contacts"].sum().sort_index().to_numpy(dtype=float) / per
+        counts = np.trim_zeros(counts, "b") if counts[1:].any() else counts[:1]
+    else:
+        answered = after_warmup(contacts, warmup_seconds)
+        answered = answered[answered["answer"].notna()]
+        counts = np.bincount(answered["transfers"].to_numpy(dtype=int), minlength=1) / per
+    note = "" if counts[1:].any() else " (no contact was transferred)"
     fig, (ax,) = _figure(height=3.0)
     bars = ax.bar(np.arange(len(counts)), counts, color="#6a1b9a", alpha=0.75)
     ax.bar_label(bars, labels=[f"{c:,.0f}" for c in counts], fontsize=9, padding=2)
@@ -310,103 +314,10 @@ def transfer_chain_lengths(contacts: pd.DataFrame, replications: int = 1, scenar
     ax.set_xlabel("transfers in the contact's chain")
     ax.set_ylabel("answered contacts per day")
     ax.set_ylim(0, max(1.0, counts.max()) * 1.15)
-    ax.set_title(f"{scenario_name}: transfer-chain lengths{note}".strip(": "))
+    ax.set_title(f"{scenario_name}: transfer-chain lengths{note}{_warmup_note(warmup_seconds)}".strip(": "))
     return fig
 
 
-# -------------------------------------------------------------------------------------------------
-# A sweep
 
-
-def _label(kpi: str) -> str:
-    return {"service_level": "service level", "abandon_rate": "abandon rate", "asa_seconds": "ASA (s)",
-            "mean_wait_seconds": "mean wait (s)", "p_wait": "P(wait)", "agent_cost": "agent cost"}.get(kpi, kpi)
-
-
-def _is_rate(kpi: str) -> bool:
-    return kpi in ("service_level", "abandon_rate", "p_wait") or kpi.startswith("occupancy")
-
-
-def sweep_line(points: pd.DataFrame, x: str, kpi: str = "service_level", group: str | None = None,
-               target: float | None = None, name: str = "") -> Figure:
-    """A KPI against one varied parameter: mean with its 95% CI band (one line per ``group`` value)."""
-    fig, (ax,) = _figure(height=3.8)
-    groups = [(None, points)] if group is None else list(points.groupby(group, sort=True))
-    palette = plt.get_cmap("viridis")
-    for k, (value, part) in enumerate(groups):
-        part = part.sort_values(x)
-        color = "#1565c0" if group is None else palette(0.85 * k / max(1, len(groups) - 1))  # no pale yellow
-        label = _label(kpi) if group is None else f"{group} = {value}"
-        if part[x].duplicated().any():  # not a grid along x (e.g. a Latin hypercube): points
-            ax.errorbar(part[x], part[kpi], yerr=[part[kpi] - part[f"{kpi}_ci_low"], part[f"{kpi}_ci_high"] - part[kpi]],
-                        fmt="o", color=color, ms=4, capsize=2, label=label)
-        else:
-            ax.plot(part[x], part[kpi], marker="o", ms=4, color=color, lw=2, label=label)
-            ax.fill_between(part[x], part[f"{kpi}_ci_low"], part[f"{kpi}_ci_high"], color=color, alpha=0.18, lw=0)
-    if target is not None:
-        ax.axhline(target, color=TARGET, lw=1.8, ls="--", label=f"target {target:.0%}" if _is_rate(kpi) else f"target {target:g}")
-    ax.set_xlabel(x)
-    ax.set_ylabel(_label(kpi) + " (mean, 95% CI band)")
-    if _is_rate(kpi):
-        _percent(ax)
-    ax.legend(fontsize=9, frameon=False, loc="best")
-    ax.set_title(f"{name}: {_label(kpi)} against {x}".strip(": "))
-    return fig
-
-
-def sweep_heatmap(points: pd.DataFrame, x: str, y: str, kpi: str = "service_level", target: float | None = None,
-                  name: str = "") -> Figure:
-    """A KPI over two varied parameters; cells meeting the target are outlined."""
-    grid = points.pivot_table(index=y, columns=x, values=kpi, aggfunc="mean").sort_index(ascending=False)
-    fig, (ax,) = _figure(height=max(3.2, 0.55 * len(grid) + 1.6))
-    higher_better = kpi not in ("abandon_rate", "p_wait", "asa_seconds", "mean_wait_seconds", "agent_cost")
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="RdYlGn" if higher_better else "RdYlGn_r", aspect="auto")
-    cbar = fig.colorbar(image, ax=ax, label=_label(kpi) + " (mean)")
-    if _is_rate(kpi):
-        cbar.formatter = matplotlib.ticker.PercentFormatter(1.0)
-        cbar.update_ticks()
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
-        if np.isnan(value):
-            continue
-        text = f"{value:.0%}" if _is_rate(kpi) else f"{value:,.3g}"
-        ax.text(j, i, text, ha="center", va="center", fontsize=8)
-        meets = target is not None and ((value >= target) if higher_better else (value <= target))
-        if meets:
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2))
-    goal = "" if target is None else (f"; outlined: meets the target {target:.0%}" if _is_rate(kpi) else f"; outlined: meets {target:g}")
-    ax.set_title(f"{name}: {_label(kpi)}{goal}".strip(": "))
-    return fig
-
-
-# -------------------------------------------------------------------------------------------------
-# A comparison
-
-
-def comparison_forest(table: pd.DataFrame, a: str = "A", b: str = "B") -> Figure:
-    """Paired differences B − A per KPI with 95% CIs, relative to A's mean, coloured by verdict."""
-    rows = table[table["a_mean"].abs() > 0].copy()
-    rows = rows[~rows["kpi"].isin(["arrivals", "offered"])]
-    scale = rows["a_mean"].abs()
-    rows["rel"], rows["lo"], rows["hi"] = rows["diff"] / scale, rows["ci_low"] / scale, rows["ci_high"] / scale
-    rows = rows.iloc[::-1]
-    fig, (ax,) = _figure(height=max(2.5, 0.42 * len(rows) + 1.3))
-    y = np.arange(len(rows))
-    colors = [VERDICT_COLORS.get(v, NEUTRAL) for v in rows["verdict"]]
-    lo = np.where(rows["lo"].notna(), rows["rel"] - rows["lo"], 0)
-    hi = np.where(rows["hi"].notna(), rows["hi"] - rows["rel"], 0)
-    for k in range(len(rows)):
-        ax.errorbar(rows["rel"].iloc[k], y[k], xerr=[[lo[k]], [hi[k]]], fmt="o", color=colors[k], capsize=3, ms=6)
-    ax.axvline(0, color="black", lw=1)
-    ax.set_yticks(y, [f"{k}  ({v})" for k, v in zip(rows["kpi"], rows["verdict"])])
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("change from A to B, relative to A's mean (95% CI, paired)")
-    key = [matplotlib.lines.Line2D([], [], marker="o", ls="", color=c, label=lab) for lab, c in
-           (("better", VERDICT_COLORS["better"]), ("worse", VERDICT_COLORS["worse"]),
-            ("no significant difference", NEUTRAL), ("higher / lower (no good direction)", VERDICT_COLORS["higher"]))]
-    ax.legend(handles=key, fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title(f"B = {b}  against  A = {a}")
-    return fig
+# The plots of many runs live in experiment_plots.py; ccsim.plots offers them too.
+from .experiment_plots import FOREST_SKIP, comparison_forest, diff_unit, sweep_heatmap, sweep_line  # noqa: E402, F401
