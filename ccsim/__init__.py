@@ -32,12 +32,14 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load_results": ("ccsim.experiments.folders", "load_results"),
     "load_scenario": ("ccsim.spec.loading", "load_scenario"),
     "run": ("ccsim.experiments.runner", "run"),
+    "schedule": ("ccsim.planning.shifts", "schedule"),
     "simulate": ("ccsim.experiments.runner", "simulate"),
     "Outcome": ("ccsim.engine.records", "Outcome"),
     "RunResult": ("ccsim.experiments.results", "RunResult"),
     "Scenario": ("ccsim.spec.scenario", "Scenario"),
     "ScenarioError": ("ccsim.errors", "ScenarioError"),
     "SweepResult": ("ccsim.experiments.sweeps", "SweepResult"),
+    "staff": ("ccsim.planning.staffing", "staff"),
     "sweep": ("ccsim.experiments.sweeps", "sweep"),
     "trace": ("ccsim.presentation.trace", "trace"),
     "write_report": ("ccsim.presentation.report", "write_report"),
@@ -45,7 +47,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
 
 __all__ = [
     "Comparison", "Outcome", "RunResult", "Scenario", "ScenarioError", "SweepResult", "__version__", "compare",
-    "erlang", "load_results", "load_scenario", "plots", "run", "simulate", "sweep", "trace", "write_report",
+    "erlang", "load_results", "load_scenario", "plots", "run", "schedule", "simulate",
+    "staff", "sweep", "trace", "write_report",
 ]
 
 
@@ -74,6 +77,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .experiments.results import RunResult
     from .experiments.runner import run, simulate
     from .experiments.sweeps import SweepResult, sweep
+    from .planning.shifts import schedule
+    from .planning.staffing import staff
     from .presentation import plots
     from .presentation.report import write_report
     from .presentation.trace import trace

@@ -9,8 +9,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ccsim.analysis.stats import _t_interval, is_rate, kpi_range, mean_ci, proportion_ci, summarize
+from ccsim.analysis.stats import _t_interval, is_rate, kpi_range, mean_ci, mean_ci_array, proportion_ci, summarize
 
 
 def test_the_issues_cases_stay_in_range():
@@ -144,3 +146,17 @@ def test_run_summary_intervals_stay_in_range():
     assert (per_interval["ci_low"] >= 0).all()
     shares = per_interval[per_interval["kpi"].map(is_rate)]
     assert (shares["ci_high"] <= 1).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.floats(0, 1, allow_nan=False), min_size=2, max_size=12),
+       st.lists(st.floats(0, 5000, allow_nan=False), min_size=2, max_size=12))
+def test_the_array_version_agrees_with_mean_ci(shares, seconds):
+    """stats.mean_ci_array (used by staffing searches over many intervals at once) gives the
+    interval ccsim run reports, for shares and for times."""
+    for values, kpi in ((shares, "service_level"), (seconds, "asa_seconds")):
+        x = np.array(values)
+        mean, low, high, n = mean_ci_array(x[:, None], kpi == "service_level")
+        expected = mean_ci(x, kpi=kpi)
+        assert n[0] == len(x)
+        np.testing.assert_allclose([mean[0], low[0], high[0]], expected, rtol=1e-9, atol=1e-12)

@@ -27,6 +27,7 @@ interval when days differ more than coin flips would (tests/test_stats.py measur
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -103,6 +104,39 @@ def proportion_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, 
     centre = (p + z2 / (2 * n_eff)) / denominator
     half = q * math.sqrt(v + z2 / (4 * n_eff * n_eff)) / denominator
     return (p, max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p)))
+
+
+def mean_ci_array(values: np.ndarray, shares: bool | np.ndarray = False
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mean_ci` of many KPIs at once, for searches that judge every interval of many
+    plans: mean, 95% bounds and count over axis 0 (NaN left out; bounds NaN below 2 values). A
+    share gets the Wilson score interval with the replications' effective sample size, any
+    other KPI the Student-t interval with its lower bound kept at or above 0.
+
+    Args:
+        shares: per entry of the remaining axes (broadcast), whether the KPI is a share.
+    """
+    v = np.asarray(values, dtype=float)
+    n = (~np.isnan(v)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an interval without contacts in any replication
+        mean = np.nanmean(v, axis=0)
+        var = np.nanvar(v, axis=0, ddof=1) / n
+        q = stats.t.ppf(0.975, np.maximum(n - 1, 1))
+        half_t = q * np.sqrt(var)
+        n_eff = mean * (1 - mean) / var
+        z2 = q * q
+        den = 1 + z2 / n_eff
+        centre = (mean + z2 / (2 * n_eff)) / den
+        half_w = q * np.sqrt(var + z2 / (4 * n_eff * n_eff)) / den
+    wilson = np.broadcast_to(np.asarray(shares, bool), mean.shape) & (n_eff > 0) & np.isfinite(n_eff)
+    low = np.where(wilson, np.clip(np.minimum(centre - half_w, mean), 0, None), np.maximum(mean - half_t, 0.0))
+    high = np.where(wilson, np.minimum(np.maximum(centre + half_w, mean), 1.0), mean + half_t)
+    low = np.where(var == 0, mean, np.minimum(low, mean))
+    high = np.where(var == 0, mean, high)
+    low = np.where(n >= 2, low, np.nan)
+    high = np.where(n >= 2, high, np.nan)
+    return mean, low, high, n
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
