@@ -28,6 +28,8 @@ print("CHECK " + _json.dumps({
     "sl_ci": [float(_summary.loc["service_level", "ci_low"]), float(_summary.loc["service_level", "ci_high"])],
     "sweep_points": len(sweep.points), "variants": sorted(set(plans_table["b"])), "flexible": sorted(set(table["b"])),
     "chain_fcr": float(chain.summary().loc["fcr", "mean"]),
+    "proof": staffing.summary["proof"], "required": staffing.staffing["required"].tolist(),
+    "roster_met": bool(roster.summary["met"]), "roster_agents": int(roster.roster["count"].sum()),
 }))
 """
 
@@ -83,6 +85,12 @@ def test_walkthrough_from_the_repository_root():
     for kpi, analytic, simulated, ci_low, ci_high, verdict in rows:
         assert float(ci_low) <= float(analytic) <= float(ci_high), kpi
         assert abs(float(simulated) - float(analytic)) < 0.05 and verdict == "agrees", kpi
+
+    # The staffing section: a proven plan that follows the morning peak, and a roster that meets it.
+    assert check["proof"]["verified"] and check["proof"]["checks_passed"] == check["proof"]["checks"] == 16
+    required = check["required"]
+    assert len(required) == 16 and max(required) == max(required[2:6]) and required[0] < max(required)
+    assert check["roster_met"] and check["roster_agents"] >= max(required)
 
     # The export cell listed the CSV files it wrote.
     assert "'points.csv'" in text and "'runs.csv'" in text

@@ -246,3 +246,37 @@ def test_the_lhs_example_scales_whole_profiles():
         # The 24-value profile keeps its shape (the 10:00 peak), times the point's factor.
         assert np.allclose(scenario.rates_per_hour(), base.rates_per_hour() * point["arrivals.scale"])
         assert 0.8 <= point["pools.generalists.scale"] <= 1.2
+
+
+def test_staffing_and_roster_reports_through_the_report_flag(tmp_path):
+    """ccsim staff --report and ccsim schedule --report: the before/after, the agents per
+    interval with the verified KPI, the proof, and the plot; the numbers are the folder's."""
+    import json
+
+    import pandas as pd
+    import yaml
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(single_queue(rate=[200.0, 300.0, 300.0, 200.0], hours=2, warmup_minutes=0)))
+    proc = ccsim_cli("staff", scenario, "--target", "sl=0.8@20", "--reps", "3", "--workers", "1",
+                     "--out", tmp_path / "staff", "--report")
+    assert proc.returncode == 0, proc.stderr
+    text = check_page(tmp_path / "staff", {"staffing"})
+    staffing = pd.read_parquet(tmp_path / "staff" / "staffing.parquet")
+    first = staffing.iloc[0]
+    assert f"{first['current']:g} → {first['required']:g}" in text
+    manifest = json.loads((tmp_path / "staff" / "manifest.json").read_text())
+    assert f"{manifest['proof']['checks_passed']} of {manifest['proof']['checks']} single-agent removals" in text
+    assert "Before and after" in text and "sl=0.8@20" in text
+
+    templates = tmp_path / "t.yaml"
+    templates.write_text(yaml.safe_dump({"templates": [
+        {"name": "two_hours", "start": "00:00", "hours": 2},
+        {"name": "one_hour", "start": {"from": "00:00", "to": "01:00", "every_minutes": 30}, "hours": 1}]}))
+    proc = ccsim_cli("schedule", tmp_path / "staff", "--templates", templates, "--workers", "1",
+                     "--out", tmp_path / "roster", "--report")
+    assert proc.returncode == 0, proc.stderr
+    text = check_page(tmp_path / "roster", {"schedule"})
+    roster = pd.read_parquet(tmp_path / "roster" / "roster.parquet")
+    assert "two_hours" in text and f"{int(roster['count'].sum())} agents on" in text
+    assert_clean_error(ccsim_cli("staff", scenario, "--target", "sl=0.8@20", "--no-save", "--report"), "--no-save")

@@ -130,7 +130,7 @@ def check(
 
 
 def report(
-    folder: Annotated[Path, typer.Argument(help="a results folder of ccsim run, sweep or compare")],
+    folder: Annotated[Path, typer.Argument(help="a results folder of ccsim run, sweep, compare, staff or schedule")],
     open_: Annotated[bool, typer.Option("--open", help="open the report in the web browser")] = False,
     kpi: Annotated[Optional[str], typer.Option(help="sweeps: the KPI to plot (default: the spec's sort)")] = None,
     target: Annotated[Optional[float], typer.Option(help="target line for the KPI, e.g. 0.8 (default: 80% for service level)")] = None,

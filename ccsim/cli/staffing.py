@@ -20,6 +20,7 @@ import typer
 from .common import (
     EXECUTOR_HELP,
     JSON_HELP,
+    REPORT_HELP,
     SCHEDULER_HELP,
     SET_HELP,
     WORKERS_HELP,
@@ -32,6 +33,7 @@ from .common import (
     plural,
     print_files,
     where,
+    write_report,
 )
 from .erlang import TARGET_HELP
 
@@ -73,13 +75,14 @@ def staff(
                                                     "results/<name>-staff-<time>)")] = None,
     overwrite: Annotated[bool, typer.Option(help="allow --out and --write to replace what is there")] = False,
     no_save: Annotated[bool, typer.Option("--no-save", help="write no results folder")] = False,
+    with_report: Annotated[bool, typer.Option("--report", help=REPORT_HELP)] = False,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """The fewest agents per interval and pool meeting the targets, found and proven by simulation."""
     scenario = load(file, overrides)
     placement = where(workers, executor, scheduler)
-    if no_save and out_dir is not None:
-        raise fail(["--no-save: cannot be combined with --out"])
+    if no_save and (out_dir is not None or with_report):
+        raise fail(["--no-save: cannot be combined with --out or --report"])
     check_write(write, file, overwrite)
     from ..errors import ScenarioError
     from ..experiments.executors import interrupt_once
@@ -109,6 +112,8 @@ def staff(
     if folder is not None:
         result.write(folder, overwrite=overwrite, command=words)
         _save_figure(folder / "staffing.png", "staffing_figure", result.staffing, result.kpis, scenario.name)
+        if with_report:
+            write_report(folder)
     if write is not None:
         _write_text(write, result.scenario_yaml(words))
     if as_json:
@@ -120,7 +125,8 @@ def staff(
         out.print(f"scenario with this staffing written to {write} (ccsim run {write} --reps "
                   f"{result.summary['replications']} reproduces the verified figures)", highlight=False)
     if folder is not None:
-        print_files(folder, [n for n in STAFF_FILES if n != "manifest.json"])
+        names = [n for n in STAFF_FILES if n != "manifest.json"]
+        print_files(folder, names + (["report.html"] if with_report else []))
 
 
 def check_write(path: Path | None, source: Path, overwrite: bool) -> None:
@@ -322,6 +328,7 @@ def schedule(
                                                     "results/<name>-schedule-<time>)")] = None,
     overwrite: Annotated[bool, typer.Option(help="allow --out and --write to replace what is there")] = False,
     no_save: Annotated[bool, typer.Option("--no-save", help="write no results folder")] = False,
+    with_report: Annotated[bool, typer.Option("--report", help=REPORT_HELP)] = False,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """The cheapest roster of shifts covering a requirement, repaired by simulation until it meets the targets."""
@@ -335,8 +342,8 @@ def schedule(
         problems.append(f"--per: must be interval or day, got '{per}'")
     if confidence is not None and confidence not in ("mean", "lower"):
         problems.append(f"--confidence: must be mean or lower, got '{confidence}'")
-    if no_save and out_dir is not None:
-        problems.append("--no-save: cannot be combined with --out")
+    if no_save and (out_dir is not None or with_report):
+        problems.append("--no-save: cannot be combined with --out or --report")
     if problems:
         raise fail(problems)
     check_write(write, source, overwrite)
@@ -371,6 +378,8 @@ def schedule(
     if folder is not None:
         result.write(folder, overwrite=overwrite, command=words)
         _save_figure(folder / "schedule.png", "coverage_figure", result.coverage, result.summary["scenario"])
+        if with_report:
+            write_report(folder)
     if write is not None:
         _write_text(write, result.scenario_yaml(words))
     if as_json:
@@ -381,7 +390,8 @@ def schedule(
     if write is not None:
         out.print(f"scenario with this roster written to {write}", highlight=False)
     if folder is not None:
-        print_files(folder, [n for n in SCHEDULE_FILES if n != "manifest.json"])
+        names = [n for n in SCHEDULE_FILES if n != "manifest.json"]
+        print_files(folder, names + (["report.html"] if with_report else []))
 
 
 def _print_schedule(result: Any) -> None:

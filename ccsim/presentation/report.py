@@ -2,10 +2,11 @@
 
 ``ccsim report results/retail-bank-day-20261123-101500`` writes ``report.html`` into the
 folder: the scenario's name, the command that produced the results, the KPI table with
-confidence intervals, and every plot that applies to what the folder holds (a run, a sweep or
-a comparison). The page is a single file: the plots are embedded as PNG data, and nothing is
-fetched from the network to view it. Each plot is also written beside it as a PNG (a sweep's
-named by the KPI plotted, so a second report with another ``--kpi`` keeps the first's).
+confidence intervals, and every plot that applies to what the folder holds (a run, a sweep, a
+comparison, a staffing search or a roster). The page is a single file: the plots are embedded
+as PNG data, and nothing is fetched from the network to view it. Each plot is also written
+beside it as a PNG (a sweep's named by the KPI plotted, so a second report with another
+``--kpi`` keeps the first's).
 
 Every plot and table of a page counts the same contacts: those that arrived after the
 warm-up. The journey's arrivals, queued and outcome counts are the KPI table's; a plot that
@@ -48,7 +49,7 @@ def write_report(folder: str | Path, kpi: str | None = None, target: float | Non
     """Write ``report.html`` and one PNG per plot into a results folder; return the page's path.
 
     Args:
-        folder: a folder written by ``ccsim run``, ``ccsim sweep`` or ``ccsim compare``.
+        folder: a folder written by ``ccsim run``, ``sweep``, ``compare``, ``staff`` or ``schedule``.
         kpi: for a sweep, the KPI to plot (default: the spec's ``sort``, else service level).
         target: the target line for that KPI (default: 80% for service level, none otherwise).
     """
@@ -59,6 +60,11 @@ def write_report(folder: str | Path, kpi: str | None = None, target: float | Non
         title, tables, figures, notes = _sweep(load_sweep(folder), folder, kpi, target)
     elif kind == "compare":
         title, tables, figures, notes = _comparison(Comparison.read(folder))
+    elif kind in ("staff", "schedule"):
+        from .staffing_report import schedule_sections, staffing_sections
+
+        sections_of = staffing_sections if kind == "staff" else schedule_sections
+        title, tables, figures, notes = sections_of(folder, manifest, Plot)
     else:
         title, tables, figures, notes = _run(RunResult.read(folder), target)
     sections = []
