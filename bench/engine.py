@@ -100,8 +100,8 @@ def journeys(repeats: int, hours: float) -> None:
     ]
     for name, s in cases:
         plan = compile_plan(s)  # once per run, as ccsim.run does
-        ccsim_rate, n = best_rate(lambda r: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
-        engine_rate, _ = best_rate(lambda r: len(Model(plan, Streams(1, r)).run().records), repeats)
+        ccsim_rate, n = best_rate(lambda r, plan=plan: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
+        engine_rate, _ = best_rate(lambda r, plan=plan: len(Model(plan, Streams(1, r)).run().records), repeats)
         print(f"{name:<17}{n:>10,}{ccsim_rate:>11,.0f}{engine_rate:>11,.0f}{events_per_contact(s):>16.2f}")
 
 
@@ -140,7 +140,7 @@ def mechanisms(repeats: int, hours: float) -> None:
     for name, changes in [("plain (Erlang A)", {}), *MECHANISMS.items()]:
         data = _with(base, changes)
         plan = compile_plan(ccsim.load_scenario(data))
-        rate, n = best_rate(lambda r: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
+        rate, n = best_rate(lambda r, plan=plan: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
         plain_rate = plain_rate or rate
         print(f"{name:<24}{n:>10,}{rate:>11,.0f}{1e6 / rate:>11.2f} µs{plain_rate / rate:>9.2f}x")
 
@@ -173,9 +173,9 @@ def main() -> None:
     print(f"{'center':<8}{'agents':>7}{'contacts':>10}{'ccsim/s':>11}{'engine/s':>11}{'simpy/s':>10}{'ratio':>7}")
     for name, rate, agents, hours in sizes:
         plan = compile_plan(scenario(rate, agents, hours))
-        ccsim_rate, n = best_rate(lambda r: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
-        engine_rate, _ = best_rate(lambda r: len(Model(plan, Streams(1, r)).run().records), repeats)
-        simpy_rate, _ = best_rate(lambda r: simpy_minimal(rate, agents, hours, r), repeats)
+        ccsim_rate, n = best_rate(lambda r, plan=plan: simulate(plan, 1, r, keep_contacts=False).n_contacts, repeats)
+        engine_rate, _ = best_rate(lambda r, plan=plan: len(Model(plan, Streams(1, r)).run().records), repeats)
+        simpy_rate, _ = best_rate(lambda r, a=(rate, agents, hours): simpy_minimal(*a, r), repeats)
         print(f"{name:<8}{agents:>7}{n:>10,}{ccsim_rate:>11,.0f}{engine_rate:>11,.0f}{simpy_rate:>10,.0f}"
               f"{ccsim_rate / simpy_rate:>6.1f}x")
     journeys(repeats, hours=8.0 if args.quick else 48.0)

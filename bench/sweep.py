@@ -27,7 +27,7 @@ from ccsim.experiments.sweeps import _chunks  # noqa: E402
 SPEC = ROOT / "scenarios" / "sweeps" / "staffing_vs_flexibility.yaml"
 
 
-def timed_sweep(reps: int, repeats: int = 1, **where) -> tuple[float, "ccsim.SweepResult"]:
+def timed_sweep(reps: int, repeats: int = 1, **where) -> tuple[float, ccsim.SweepResult]:
     """Best time of ``repeats`` runs (timings on a shared machine are noisy; the best is the
     least disturbed), and the result."""
     best = float("inf")

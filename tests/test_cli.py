@@ -22,9 +22,17 @@ REQUIRED_KPIS = {"arrivals", "offered", "answered", "abandoned", "abandon_rate",
                  "mean_wait_seconds", "service_level", "aht_seconds"}
 
 
+# Fresh folders for commands that save results, removed when the test session ends.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="ccsim-cli-")
+
+
+def fresh_folder() -> Path:
+    return Path(tempfile.mkdtemp(dir=_SCRATCH.name))
+
+
 def ccsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the installed ``ccsim``; by default in a fresh empty folder (runs save results there)."""
-    cwd = cwd if cwd is not None else Path(tempfile.mkdtemp(prefix="ccsim-cli-"))
+    cwd = cwd if cwd is not None else fresh_folder()
     exe = shutil.which("ccsim", path=os.path.dirname(sys.executable)) or shutil.which("ccsim")
     assert exe, "the ccsim entry point is not installed (pip install -e .)"
     env = {**os.environ, "COLUMNS": "200"}
@@ -177,7 +185,8 @@ def test_no_save_writes_nothing(tmp_path):
 
 def test_executor_options_are_checked(tmp_path):
     assert_clean_error(ccsim("run", small_file(tmp_path), "--executor", "spark"), "unknown executor 'spark'")
-    assert_clean_error(ccsim("run", small_file(tmp_path), "--scheduler", "tcp://127.0.0.1:1"), "goes with --executor dask")
+    assert_clean_error(ccsim("run", small_file(tmp_path), "--scheduler", "tcp://127.0.0.1:1"),
+                       "goes with --executor dask")
 
 
 def test_progress_lines_every_five_percent(tmp_path):

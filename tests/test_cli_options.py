@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,14 @@ import yaml
 from ccsim.version import __version__
 
 from .helpers import ROOT, single_queue
-from .test_cli import ccsim
+from .test_cli import ccsim, fresh_folder
 
 
 def run_cli(*args: str, columns: int = 80, env: dict | None = None,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
     """The installed ``ccsim`` in a terminal of ``columns`` characters (and extra environment)."""
     exe = shutil.which("ccsim", path=os.path.dirname(sys.executable)) or shutil.which("ccsim")
-    cwd = cwd if cwd is not None else Path(tempfile.mkdtemp(prefix="ccsim-cli-"))
+    cwd = cwd if cwd is not None else fresh_folder()
     environment = {**os.environ, "COLUMNS": str(columns), **(env or {})}
     return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, env=environment, cwd=cwd,
                           timeout=300)

@@ -29,7 +29,8 @@ from .helpers import SCENARIOS
 
 TEXTS = {path.name: path.read_text(encoding="utf-8") for path in sorted(SCENARIOS.glob("*.yaml"))}
 DATA = {name: yaml.safe_load(text) for name, text in TEXTS.items()}
-WORK = Path(tempfile.mkdtemp(prefix="ccsim-fuzz-"))
+_SCRATCH = tempfile.TemporaryDirectory(prefix="ccsim-fuzz-")  # removed when the session ends
+WORK = Path(_SCRATCH.name)
 
 odd_values = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(allow_nan=True, allow_infinity=True),

@@ -221,7 +221,8 @@ class TestBadInput:
             {"name": "a", "share": [0.5, 0.2], "skill": "general", "handle_time": {"dist": "exponential", "mean": 60}},
             {"name": "b", "share": [0.5, 0.7], "skill": "general", "handle_time": {"dist": "exponential", "mean": 60}},
         ]
-        with pytest.raises(ScenarioError, match=r"shares must sum to 1 in every interval; they do not at 01:00 \(0.9\)"):
+        message = r"shares must sum to 1 in every interval; they do not at 01:00 \(0.9\)"
+        with pytest.raises(ScenarioError, match=message):
             ccsim.load_scenario(data)
 
 

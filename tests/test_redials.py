@@ -61,7 +61,8 @@ def test_more_redials_more_contacts_same_callers():
 
 
 def test_no_redials_after_the_center_closes():
-    data = with_redial(single_queue(hours=1, warmup_minutes=0, agents=25), 1.0, {"dist": "deterministic", "value": 3600})
+    data = with_redial(single_queue(hours=1, warmup_minutes=0, agents=25), 1.0,
+                       {"dist": "deterministic", "value": 3600})
     result = ccsim.run(data, reps=2)
     assert (result.contacts["attempt"] == 0).all()
 

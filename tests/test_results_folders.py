@@ -11,7 +11,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -217,7 +216,8 @@ class TestPermissions:
     @pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX permissions")
     def test_a_run_and_a_sweep_under_umask_027(self, tmp_path):
         exe = shutil.which("ccsim", path=os.path.dirname(sys.executable)) or shutil.which("ccsim")
-        cwd = Path(tempfile.mkdtemp(prefix="ccsim-umask-"))
+        cwd = tmp_path / "cwd"
+        cwd.mkdir()
         for args in (["run", str(scenario_file(tmp_path)), "--reps", "2", "--out", "run"],
                      ["sweep", str(sweep_file(tmp_path)), "--out", "sweep", "--workers", "1"]):
             proc = subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True, timeout=300,

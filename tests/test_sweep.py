@@ -141,7 +141,8 @@ class TestRunning:
         # more agents, less waiting, for the same callers
         by = result.points.set_index(["pools.agents.agents", "segments.all.patience.mean"])
         assert by.loc[(32, 180), "p_wait"] < by.loc[(28, 180), "p_wait"]
-        assert {"service_level", "service_level_ci_low", "service_level_ci_high", "occupancy:agents"} <= set(result.points.columns)
+        expected = {"service_level", "service_level_ci_low", "service_level_ci_high", "occupancy:agents"}
+        assert expected <= set(result.points.columns)
         ordered = result.summary("abandon_rate")["abandon_rate"].tolist()
         assert ordered == sorted(ordered)  # lower is better: best first
         assert result.summary("service_level")["service_level"].is_monotonic_decreasing

@@ -48,7 +48,8 @@ def test_unknown_customer():
 
 
 def test_duration_format():
-    assert [duration(x) for x in (0.4, 59, 83.2, 3600, 5400)] == ["0 s", "59 s", "1 min 23 s", "1 h 0 min", "1 h 30 min"]
+    expected = ["0 s", "59 s", "1 min 23 s", "1 h 0 min", "1 h 30 min"]
+    assert [duration(x) for x in (0.4, 59, 83.2, 3600, 5400)] == expected
 
 
 def test_cli_trace(tmp_path):

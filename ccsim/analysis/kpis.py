@@ -179,7 +179,8 @@ class ContactKpis:
             return by_outcome[:, int(o)]
 
         offered, answered, abandoned = pick(self.offered), pick(self.answered), pick(self.abandoned)
-        agent_ended, in_ivr, wait, within = pick(self.agent_ended), pick(self.in_ivr), pick(self.wait), pick(self.within)
+        agent_ended, in_ivr = pick(self.agent_ended), pick(self.in_ivr)
+        wait, within = pick(self.wait), pick(self.within)
         memo: dict[str, np.ndarray] = {}
 
         def get(key: str) -> np.ndarray:

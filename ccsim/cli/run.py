@@ -50,7 +50,8 @@ def run(
     reps: Annotated[int, typer.Option(min=1, help="replications (independent simulated days)")] = 10,
     seed: Annotated[Optional[int], typer.Option(min=0, help="seed; default: the scenario's")] = None,
     as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="results folder (default: results/<name>-<time>)")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", help="results folder (default: results/<name>-<time>)")] = None,
     overwrite: Annotated[bool, typer.Option(help="allow --out to replace results already in the folder")] = False,
     no_save: Annotated[bool, typer.Option("--no-save", help="write no results folder")] = False,
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
@@ -121,7 +122,8 @@ def check(
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,
     intervals: Annotated[Optional[bool], typer.Option(
         "--intervals/--no-intervals",
-        help="print the per-interval tables (contacts per queue, agents per pool); default: up to 48 intervals")] = None,
+        help="print the per-interval tables (contacts per queue, agents per pool); "
+             "default: up to 48 intervals")] = None,
 ) -> None:
     """Validate a scenario and say what it contains."""
     from .views import describe
@@ -133,7 +135,8 @@ def report(
     folder: Annotated[Path, typer.Argument(help="a results folder of ccsim run, sweep, compare, staff or schedule")],
     open_: Annotated[bool, typer.Option("--open", help="open the report in the web browser")] = False,
     kpi: Annotated[Optional[str], typer.Option(help="sweeps: the KPI to plot (default: the spec's sort)")] = None,
-    target: Annotated[Optional[float], typer.Option(help="target line for the KPI, e.g. 0.8 (default: 80% for service level)")] = None,
+    target: Annotated[Optional[float], typer.Option(
+        help="target line for the KPI, e.g. 0.8 (default: 80% for service level)")] = None,
 ) -> None:
     """Write report.html (self-contained) and a PNG per plot into a results folder."""
     import webbrowser
@@ -150,7 +153,8 @@ def report(
 
 def trace_command(
     file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
-    customer: Annotated[Optional[int], typer.Option(min=0, help="customer number (default: one who called back, or waited)")] = None,
+    customer: Annotated[Optional[int], typer.Option(
+        min=0, help="customer number (default: one who called back, or waited)")] = None,
     seed: Annotated[Optional[int], typer.Option(min=0, help="seed; default: the scenario's")] = None,
     replication: Annotated[int, typer.Option(min=0, help="which replication")] = 0,
     overrides: Annotated[Optional[list[str]], typer.Option("--set", help=SET_HELP)] = None,

@@ -163,7 +163,8 @@ class Agents:
         self._track_idle = "longest_idle" in plan.selection
         self._track_busy = "least_occupied" in plan.selection
         self._routing_u = routing_u
-        self._state, self._joined, self._first_eligible = queues.state, queues.joined, queues.first_eligible  # per contact, uniforms of the random rule (one per queue visit)
+        # per contact, uniforms of the random rule (one per queue visit)
+        self._state, self._joined, self._first_eligible = queues.state, queues.joined, queues.first_eligible
         self.answer = None  # bound by the model
 
     def start(self, staffing: Staffing) -> None:

@@ -143,7 +143,8 @@ class Model:
         done = np.flatnonzero(c["outcome"] == _RESOLVED)
         done = done[np.argsort(c["end"][done], kind="stable")]  # in the order they finished
         c["talk"][done] = c["end"][done] - c["answer"][done]
-        self.work.add_batch(c["pool"][done], done, c["agent"][done], c["answer"][done], c["end"][done] + c["wrap"][done])
+        self.work.add_batch(c["pool"][done], done, c["agent"][done], c["answer"][done],
+                            c["end"][done] + c["wrap"][done])
 
     def _close_open_work(self) -> None:
         """At a hard stop the calls in progress count as work up to the end."""

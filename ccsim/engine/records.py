@@ -72,7 +72,8 @@ CONTACT_COLUMNS = {
 
 # The value of a column for a contact whose journey has not started.
 _START = {"channel": 0, "secondary": 0, "ivr_levels": 0, "misrouted": 0, "queue": -1, "queue_join": NAN, "answer": NAN,
-          "queues": 0, "transfers": 0, "callback": 0, "holds": 0, "talk": 0.0, "wrap": 0.0, "lost_intents": 0, "message": 0, "end": NAN,
+          "queues": 0, "transfers": 0, "callback": 0, "holds": 0, "talk": 0.0, "wrap": 0.0, "lost_intents": 0,
+          "message": 0, "end": NAN,
           "pool": -1, "agent": -1, "outcome": int(Outcome.IN_SYSTEM)}
 
 

@@ -3,13 +3,13 @@
 The cards team works shifts with breaks (:mod:`ccsim.spec.schedule` turns them into
 agent-days with stretches on duty), 25% of their time goes to meetings and training
 (shrinkage), and on any day each of them may be off sick (absence). The engine needs one
-thing: when the number of cards agents on duty changes, and to what. A replication drops the absent agent-days (one uniform per agent-day from the ``absence``
-stream), sums the rest into a step function of agents on duty, multiplies it by
-``1 - shrinkage`` in each interval, and turns fractional levels into whole agents by time
-sharing: over a stretch at level 7.4, seven agents are on duty throughout and an eighth for
-the middle 40% of it. The result is a list of change times with each pool's target, which
-:mod:`ccsim.engine.agents` applies (an agent going on break or home finishes the current
-contact first).
+thing: when the number of cards agents on duty changes, and to what. A replication drops the
+absent agent-days (one uniform per agent-day from the ``absence`` stream), sums the rest into
+a step function of agents on duty, multiplies it by ``1 - shrinkage`` in each interval, and
+turns fractional levels into whole agents by time sharing: over a stretch at level 7.4,
+seven agents are on duty throughout and an eighth for the middle 40% of it. The result is a
+list of change times with each pool's target, which :mod:`ccsim.engine.agents` applies (an
+agent going on break or home finishes the current contact first).
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ and every result, is exactly what Timeouts give. The callbacks read ``event._val
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappush
-from typing import Any, Callable
+from typing import Any
 
 from simpy.core import NORMAL
 

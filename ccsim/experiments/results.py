@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,8 +75,8 @@ class RunResult:
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_replications(cls, scenario: Scenario, seed: int, reps: list["Replication"],
-                          started: float, finished: float) -> "RunResult":
+    def from_replications(cls, scenario: Scenario, seed: int, reps: list[Replication],
+                          started: float, finished: float) -> RunResult:
         reps = sorted(reps, key=lambda r: r.replication)
         kpis = pd.DataFrame([{"replication": r.replication, **r.kpis} for r in reps])
         for column in COUNT_COLUMNS & set(kpis.columns):
@@ -201,7 +201,7 @@ class RunResult:
         return folder
 
     @classmethod
-    def read(cls, folder: str | Path) -> "RunResult":
+    def read(cls, folder: str | Path) -> RunResult:
         """A run written by :meth:`write`, read back (e.g. ``ccsim.load_results`` in a notebook)."""
         folder = Path(folder)
         manifest = read_manifest(folder)
@@ -221,4 +221,4 @@ def _triple(row: Any) -> dict[str, float | None]:
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="seconds")

@@ -88,7 +88,7 @@ def _interesting_customer(r: dict[str, np.ndarray]) -> int:
 class _TracedJourney(Journey):
     """The journey steps, noting every step of one customer's contacts in the model's ``log``."""
 
-    def __init__(self, model: "_TracedModel", callers):
+    def __init__(self, model: _TracedModel, callers):
         super().__init__(model, callers)
         self.model = model
         self._plain = False  # every contact through start(), where arrivals are noted
@@ -193,7 +193,7 @@ class _TracedJourney(Journey):
 class _TracedService(Service):
     """The service decisions, noting a research hold of the traced customer."""
 
-    model: "_TracedModel"
+    model: _TracedModel
 
     def research_hold(self, i, research, row, talk, outcome):
         result = super().research_hold(i, research, row, talk, outcome)

@@ -105,7 +105,8 @@ def _schedule_checks(s: Scenario, i: int, pool) -> list[tuple[str, str]]:
         where = f"{path}.shifts[{j}]"
         for d in shift.days or ():
             if d > days:
-                problems.append((f"{where}.days", f"day {d} is after the horizon ({days} day{'s' if days > 1 else ''})"))
+                plural = "s" if days > 1 else ""
+                problems.append((f"{where}.days", f"day {d} is after the horizon ({days} day{plural})"))
         for b, brk in enumerate(shift.breaks):
             spot = f"{where}.breaks[{b}]"
             if brk.after_hours is not None and brk.after_hours * 60 + brk.minutes > shift.hours * 60 + 1e-9:

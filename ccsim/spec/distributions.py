@@ -96,7 +96,7 @@ class Uniform(_Dist):
     high: float = Field(ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Uniform":
+    def _ordered(self) -> Uniform:
         if self.high < self.low:
             raise ValueError(f"high ({self.high:g}) must be at least low ({self.low:g})")
         return self

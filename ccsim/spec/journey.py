@@ -102,7 +102,7 @@ class MenuOption(_Model):
     seconds: float = Field(default=60, ge=0, description="self-service: time spent in it")
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "MenuOption":
+    def _one_kind(self) -> MenuOption:
         kinds = [k for k, v in (("menu", self.menu), ("skill", self.skill), ("containment", self.containment))
                  if v is not None]
         if self.menu is not None and len(kinds) > 1:

@@ -45,7 +45,8 @@ class Break(_Model):
     minutes: float = Field(gt=0, le=24 * 60)
     at: str | None = Field(default=None, description="clock time the break starts, e.g. '10:30'")
     after_hours: float | None = Field(default=None, ge=0, description="hours after the shift's start")
-    window: tuple[str, str] | None = Field(default=None, description="earliest start and latest end, e.g. ['11:30', '14:00']")
+    window: tuple[str, str] | None = Field(
+        default=None, description="earliest start and latest end, e.g. ['11:30', '14:00']")
     paid: bool = Field(default=True, description="paid breaks count in agent cost; unpaid ones do not")
 
     @field_validator("at")
@@ -59,7 +60,7 @@ class Break(_Model):
         return None if value is None else (check_clock(value[0]), check_clock(value[1]))
 
     @model_validator(mode="after")
-    def _one_placement(self) -> "Break":
+    def _one_placement(self) -> Break:
         given = [k for k in ("at", "after_hours", "window") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("a break needs exactly one of 'at' (a clock time), 'after_hours' or 'window'"
@@ -133,7 +134,7 @@ class Pool(_Model):
         default=None, description="skill (queue) that takes what this pool may not or cannot close"
     )
 
-    def covers(self, intent: "Intent") -> bool:
+    def covers(self, intent: Intent) -> bool:
         """Whether the pool's script covers an intent."""
         if self.script is None:
             return any(r.skill == intent.skill for r in self.skills)
