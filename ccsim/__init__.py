@@ -26,6 +26,8 @@ from .version import __version__
 # public name -> (module, attribute in it; None: the module itself)
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     "Comparison": ("ccsim.experiments.compare", "Comparison"),
+    "backtest": ("ccsim.planning.backtest", "backtest"),
+    "calibrate": ("ccsim.planning.calibrate", "calibrate"),
     "compare": ("ccsim.experiments.compare", "compare"),
     "erlang": ("ccsim.analysis.erlang", None),
     "plots": ("ccsim.presentation.plots", None),
@@ -46,8 +48,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
 }
 
 __all__ = [
-    "Comparison", "Outcome", "RunResult", "Scenario", "ScenarioError", "SweepResult", "__version__", "compare",
-    "erlang", "load_results", "load_scenario", "plots", "run", "schedule", "simulate",
+    "Comparison", "Outcome", "RunResult", "Scenario", "ScenarioError", "SweepResult", "__version__", "backtest",
+    "calibrate", "compare", "erlang", "load_results", "load_scenario", "plots", "run", "schedule", "simulate",
     "staff", "sweep", "trace", "write_report",
 ]
 
@@ -77,6 +79,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .experiments.results import RunResult
     from .experiments.runner import run, simulate
     from .experiments.sweeps import SweepResult, sweep
+    from .planning.backtest import backtest
+    from .planning.calibrate import calibrate
     from .planning.shifts import schedule
     from .planning.staffing import staff
     from .presentation import plots

@@ -13,9 +13,10 @@ from .helpers import SCENARIOS, single_queue
 
 
 def test_exported_members():
-    assert set(ccsim.__all__) == {"__version__", "Comparison", "compare", "erlang", "load_results", "load_scenario", "run",
-                                  "simulate", "sweep", "SweepResult", "Outcome", "write_report", "trace",
-                                  "staff", "schedule", "RunResult", "Scenario", "ScenarioError", "plots"}
+    assert set(ccsim.__all__) == {"__version__", "Comparison", "compare", "erlang", "load_results", "load_scenario",
+                                  "run", "simulate", "sweep", "SweepResult", "Outcome", "write_report", "trace",
+                                  "staff", "schedule", "calibrate", "backtest", "RunResult", "Scenario",
+                                  "ScenarioError", "plots"}
     for name in ccsim.__all__:
         assert hasattr(ccsim, name)
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):

@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import erlang, experiments, export, planning, run, staffing
+from . import calibration, erlang, experiments, export, planning, run, staffing
 
 app = typer.Typer(
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
@@ -46,7 +46,7 @@ def _main(
     """ccsim: simulate a contact center."""
 
 
-for group in (run, experiments, export, erlang, planning, staffing):
+for group in (run, experiments, export, erlang, planning, staffing, calibration):
     group.register(app)
 
 

@@ -20,7 +20,7 @@ Filters shared by all: ``dates=(first, last)`` (inclusive), ``weekdays=("Sun", "
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,7 +153,7 @@ def _spread(start: np.ndarray, end: np.ndarray, width: float) -> tuple[np.ndarra
     return rows, bins, np.maximum(inside, 0.0)
 
 
-def presence_stretches(calls: pd.DataFrame, gap_minutes: float = 10) -> pd.DataFrame:
+def presence_stretches(calls: pd.DataFrame, gap_minutes: float = 10, idle_minutes: float = 0) -> pd.DataFrame:
     """Each agent's stretches of presence: services chained across gaps under ``gap_minutes``.
 
     The log records services, not shifts. An agent is taken as present from the start of a
@@ -161,11 +161,18 @@ def presence_stretches(calls: pd.DataFrame, gap_minutes: float = 10) -> pd.DataF
     ``gap_minutes`` (an agent idle longer is taken as away: on a break, in a meeting, or gone).
     Time an agent spent waiting for a first call, or idle longer than the gap, is not seen:
     at quiet times presence is underestimated.
+
+    With ``idle_minutes`` above ``gap_minutes``, a longer gap (up to ``idle_minutes``) is
+    chained too when nobody the agent could have answered was waiting during it (on average
+    fewer than :data:`IDLE_QUEUE` callers of the agent's call types, :func:`agent_skills`): an
+    agent away would have left callers waiting, an agent idle for want of calls leaves none.
     """
     services, origin = _services(calls)  # sorted by agent and start, overlaps removed
     reach = services.groupby("agent")["end"].cummax()  # a service inside another ends nothing
     before = reach.groupby(services["agent"]).shift()
     new = before.isna() | (services["start"] > before + gap_minutes * 60)
+    if idle_minutes > gap_minutes and len(services):
+        new &= ~_idle_gaps(calls, services, before, origin, gap_minutes, idle_minutes)
     services["stretch"] = new.cumsum()
     stretches = services.groupby("stretch").agg(agent=("agent", "first"), start=("start", "min"),
                                                 end=("end", "max"), services=("start", "size"))
@@ -173,24 +180,81 @@ def presence_stretches(calls: pd.DataFrame, gap_minutes: float = 10) -> pd.DataF
     return stretches.reset_index(drop=True)
 
 
+#: A gap is idle (the agent present, waiting for calls) when fewer callers than this waited
+#: on average during it: one caller waiting through a twentieth of the gap.
+IDLE_QUEUE = 0.05
+
+
+def _idle_gaps(calls: pd.DataFrame, services: pd.DataFrame, before: pd.Series, origin: pd.Timestamp,
+               gap_minutes: float, idle_minutes: float) -> pd.Series:
+    """Gaps between an agent's services, longer than the gap but within ``idle_minutes``,
+    during which callers of the agent's types waited on average fewer than IDLE_QUEUE."""
+    gap = (services["start"] - before).to_numpy()
+    candidate = np.flatnonzero((gap > gap_minutes * 60) & (gap <= idle_minutes * 60))
+    idle = np.zeros(len(services), dtype=bool)
+    if not len(candidate):
+        return pd.Series(idle, index=services.index)
+    lo, hi = before.to_numpy()[candidate], services["start"].to_numpy()[candidate]
+    agents = services["agent"].to_numpy()[candidate]
+    skills = agent_skills(calls)["call_types"].str.split("+")
+    waited = np.zeros(len(candidate))
+    for call_type, area in _queue_areas(calls, origin).items():
+        mine = np.array([call_type in skills.get(a, ()) for a in agents], dtype=bool)
+        waited[mine] += area(hi[mine]) - area(lo[mine])
+    idle[candidate] = waited / (hi - lo) < IDLE_QUEUE
+    return pd.Series(idle, index=services.index)
+
+
+def _queue_areas(calls: pd.DataFrame, origin: pd.Timestamp) -> dict:
+    """Per call type, t -> seconds waited by its callers up to t (the area under the queue length)."""
+    real = calls[(calls["outcome"] != "ignored") & (calls["wait"] > 0)]
+    entry = real["queue_entry"] if "queue_entry" in real else real["arrival"]
+    day = (real["date"] - origin).dt.days.to_numpy() * float(DAY)
+    start = day + entry.fillna(real["arrival"]).to_numpy(dtype=float)
+    areas = {}
+    for call_type in real["call_type"].dropna().unique():
+        mine = (real["call_type"] == call_type).to_numpy(dtype=bool)
+        joins = np.sort(start[mine])
+        leaves = np.sort(start[mine] + real["wait"].to_numpy(dtype=float)[mine])
+        areas[call_type] = _area(joins, leaves)
+    return areas
+
+
+def _area(joins: np.ndarray, leaves: np.ndarray):
+    summed_joins = np.concatenate([[0.0], np.cumsum(joins)])
+    summed_leaves = np.concatenate([[0.0], np.cumsum(leaves)])
+
+    def area(t: np.ndarray) -> np.ndarray:
+        i, j = np.searchsorted(joins, t), np.searchsorted(leaves, t)
+        return (t * i - summed_joins[i]) - (t * j - summed_leaves[j])
+    return area
+
+
 def agent_presence(
-    calls: pd.DataFrame, *, interval_minutes: float = 60, gap_minutes: float = 10,
+    calls: pd.DataFrame, *, interval_minutes: float = 60, gap_minutes: float = 10, idle_minutes: float = 0,
     call_types: Sequence[str] | str | None = None, attribution: str = "busy_share",
-    dates=None, weekdays=None, hours=None,
+    groups: Mapping[str, str] | None = None, dates=None, weekdays=None, hours=None,
 ) -> pd.DataFrame:
     """Time-average agents present and busy per day x interval (fractional), from the services.
 
-    Presence follows :func:`presence_stretches`. ``agents_present`` and ``agents_busy`` count
-    every agent. With ``call_types``, ``agents_for_types`` is the presence attributed to those
+    Presence follows :func:`presence_stretches` (``gap_minutes``, ``idle_minutes``).
+    ``agents_present`` and ``agents_busy`` count every agent; with ``groups`` (agent -> group,
+    e.g. a pool by skill set) each group separately, in a third index level ``group`` (agents
+    not in it: ``"other"``). With ``call_types``, ``agents_for_types`` is the presence attributed to those
     types: with ``attribution="busy_share"`` each agent's presence in the interval times the
     share of their busy time in it spent on those types (an agent with no service in the
     interval: the share over their whole day); with ``"any"`` every agent who served one of
     those types in the interval counts in full. ``busy_for_types`` is the time-average number
     of agents busy with those types.
+
+    Only the days in ``dates`` are read (the agents' skills for the idle-gap rule included):
+    presence in a training period never depends on what agents did after it.
     """
     width = _check_width(interval_minutes)
+    if dates is not None:
+        calls = calls[_day_filter(calls["date"], dates, None).to_numpy()]
     services, origin = _services(calls)
-    stretches = presence_stretches(calls, gap_minutes)
+    stretches = presence_stretches(calls, gap_minutes, idle_minutes)
     rows, bins, inside = _spread(stretches["start"].to_numpy(), stretches["end"].to_numpy(), width)
     present = pd.DataFrame({"agent": stretches["agent"].to_numpy()[rows], "bin": bins, "present": inside})
     present = present.groupby(["bin", "agent"], as_index=False)["present"].sum()
@@ -216,10 +280,13 @@ def agent_presence(
         else:
             raise ValueError(f"unknown attribution {attribution!r}; allowed: busy_share, any")
         per_interval["busy_for_types"] = both["typed"]
-    table = pd.DataFrame(per_interval).groupby(both["bin"]).sum() / width
-    start = table.index.to_numpy() * width
-    table.index = pd.MultiIndex.from_arrays(
-        [origin + pd.to_timedelta(start // DAY, unit="D"), _label(start % DAY)], names=KEYS)
+    keys = [both["bin"]] if groups is None else [both["bin"], both["agent"].map(groups).fillna("other")]
+    table = pd.DataFrame(per_interval).groupby(keys).sum() / width
+    start = table.index.get_level_values(0).to_numpy() * width
+    levels = [origin + pd.to_timedelta(start // DAY, unit="D"), _label(start % DAY)]
+    if groups is not None:
+        levels.append(table.index.get_level_values(1).to_numpy())
+    table.index = pd.MultiIndex.from_arrays(levels, names=KEYS + ([] if groups is None else ["group"]))
     keep = _day_filter(table.index.get_level_values("date").to_series(index=table.index), dates, weekdays)
     if hours is not None:
         keep &= (start % DAY >= hours[0] * 3600) & (start % DAY < hours[1] * 3600)
@@ -259,7 +326,7 @@ _KPIS = (("abandon_rate", 100.0), ("asa_seconds", 1.0), ("service_level", 100.0)
 
 def erlang_a_reference(
     calls: pd.DataFrame, *, patience_seconds: float, call_types: Sequence[str] | str, sl_seconds: float = 20,
-    interval_minutes: float = 60, gap_minutes: float = 10, attribution: str = "busy_share",
+    interval_minutes: float = 60, gap_minutes: float = 10, idle_minutes: float = 0, attribution: str = "busy_share",
     dates=None, weekdays=None, hours=None,
 ) -> ErlangReference:
     """Erlang A per interval from the interval's own offered calls, mean service time of the
@@ -270,7 +337,8 @@ def erlang_a_reference(
     kpis = interval_kpis(calls, interval_minutes=interval_minutes, sl_seconds=sl_seconds, call_types=call_types,
                          **select)
     agents = agent_presence(calls, interval_minutes=interval_minutes, gap_minutes=gap_minutes,
-                            call_types=call_types, attribution=attribution, **select)["agents_for_types"]
+                            idle_minutes=idle_minutes, call_types=call_types, attribution=attribution,
+                            **select)["agents_for_types"]
     table = kpis.join(agents.rename("agents"), how="left")
     table["rate_per_hour"] = table["offered"] * 60.0 / interval_minutes
     usable = (table["agents"] >= 1) & (table["offered"] > 0) & (table["mean_service_seconds"] > 0)
