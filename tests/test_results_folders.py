@@ -230,3 +230,14 @@ class TestPermissions:
             assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
         for path in [p for p in cwd.rglob("*") if p.is_dir()]:
             assert stat.S_IMODE(path.stat().st_mode) == 0o750, path
+
+
+def test_summaries_become_plain_json():
+    import numpy as np
+
+    value = {"rate": np.float32(0.5), "pair": (1, np.int64(2)), "nan": float("nan"), "ok": np.bool_(True),
+             3: [np.inf, -np.inf, "text", None]}
+    plain = store.json_ready(value)
+    assert plain == {"rate": 0.5, "pair": [1, 2], "nan": None, "ok": True, "3": [None, None, "text", None]}
+    assert json.loads(json.dumps(plain, allow_nan=False)) == plain
+    assert type(plain["pair"][1]) is int and type(plain["ok"]) is bool

@@ -22,7 +22,6 @@ overflow pool. :class:`Calibration` holds it with every table behind it.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -374,11 +373,11 @@ def write_calibration(result: Calibration, out: str | Path, overwrite: bool = Fa
     out = Path(out)
     folder = calibration_folder(out)
     check_out(out, overwrite)
-    from ..experiments.store import atomic_write_json, atomic_write_text
+    from ..experiments.store import atomic_write_json, atomic_write_text, json_ready
 
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, result.yaml())
-    atomic_write_json(folder / "calibration.json", _plain(result.metadata()))
+    atomic_write_json(folder / "calibration.json", json_ready(result.metadata()))
     return out, folder
 
 
@@ -392,15 +391,3 @@ def read_metadata(scenario_path: str | Path) -> dict[str, Any] | None:
     """The calibration metadata beside a scenario file, if it was made by :func:`calibrate`."""
     path = calibration_folder(scenario_path) / "calibration.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return None if not math.isfinite(float(value)) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value

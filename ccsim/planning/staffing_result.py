@@ -11,7 +11,6 @@ all, each file atomically, with a ``manifest.json``.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from ..experiments.store import (
     atomic_write_parquet,
     atomic_write_text,
     command_line,
+    json_ready,
     now_iso,
 )
 from ..spec.scenario import Scenario
@@ -83,7 +83,7 @@ class StaffingResult:
                 mine = self.kpis[self.kpis["interval"] == k]
                 row["kpis"] = {g: _kpi(r) for g, r in zip(mine["goal"], mine.to_dict("records"), strict=True)}
             rows.append(row)
-        data = {**_plain(self.summary), "intervals": rows}
+        data = {**json_ready(self.summary), "intervals": rows}
         if "interval" not in self.kpis:
             data["day_kpis"] = {g: _kpi(r) for g, r in zip(self.kpis["goal"], self.kpis.to_dict("records"),
                                                               strict=True)}
@@ -110,7 +110,7 @@ class StaffingResult:
         if present and not overwrite:
             raise FileExistsError(f"{folder} already holds results ({', '.join(present)}); pass overwrite=True")
         manifest = {"kind": "staff", "status": "writing", "command": command or command_line(),
-                    "written": now_iso(), **_plain(self.summary), "notes": list(self.notes)}
+                    "written": now_iso(), **json_ready(self.summary), "notes": list(self.notes)}
         atomic_write_json(folder / MANIFEST, manifest)
         atomic_write_text(folder / "scenario.yaml", self.scenario_yaml(command))
         for name in ("staffing", "kpis", "intervals", "checks", "rounds"):
@@ -131,22 +131,7 @@ def _num(v: Any) -> Any:
 
 def _kpi(row: dict[str, Any]) -> dict[str, Any]:
     keys = ("mean", "ci_low", "ci_high", "search_mean", "current_mean", "target", "margin", "met")
-    return {k: _plain(row[k]) for k in keys if k in row}
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: NaN and infinities as null, numpy numbers as plain ones."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(float(value)) else float(value)
-    return value
+    return {k: json_ready(row[k]) for k in keys if k in row}
 
 
 def tables(prob: Any, run: Any, x: np.ndarray, search: Any, verified: Any, ok: np.ndarray, before: Any,
