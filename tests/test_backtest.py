@@ -241,6 +241,7 @@ def test_cli_calibrate_then_backtest(log_files, tmp_path):
     assert data["types"] == ["A"] and data["fitted"] == {} and data["training_errors"]["pooled by hour"]["ccsim"]
     folder = tmp_path / "center-calibration"
     assert (folder / "report.html").is_file() and (folder / "patience_A.png").is_file()
+    assert "Patience by call type and priority" in (folder / "report.html").read_text(encoding="utf-8")
     again = ccsim("calibrate", log, "--format", mapping, "--train", TRAIN, "--out", scenario)
     assert_clean_error(again, "exists", "--overwrite")
     out = tmp_path / "bt"

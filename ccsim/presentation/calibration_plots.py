@@ -320,6 +320,14 @@ def write_calibration_report(result: Any, folder: str | Path) -> Path:
              "exponential patience (s)": round(result.patience[t].exponential_mean)}
             for t, h in result.handle_times.items()]
     tables.insert(0, ("Per call type", pd.DataFrame(rows)))
+    by_priority = [p.by_priority.assign(**{"call type": t}) for t, p in result.patience.items()
+                   if not p.by_priority.empty]
+    if by_priority:
+        table = pd.concat(by_priority).reset_index().round(1)
+        tables.append(("Patience by call type and priority (Kaplan-Meier). The scenario uses each type's curve, "
+                       "the mixture of these in their proportions: the same callers when priority is tied to "
+                       "nothing else (hour, handle time, queue order)",
+                       table[["call type", *[c for c in table.columns if c != "call type"]]]))
     meta = [("training", s.period.describe()), ("types", ", ".join(s.types)), ("log", s.log),
             ("redials", f"{result.redials.probability:.1%} of {result.redials.abandoned:,} hang-ups called again"),
             ("busyness cv", f"{result.arrivals.busyness_cv:.3f}")]
