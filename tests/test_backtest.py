@@ -279,7 +279,9 @@ def test_cli_ctrl_c_then_resume(log_files, calibrated, tmp_path):
     exe = shutil.which("ccsim", path=os.path.dirname(sys.executable)) or shutil.which("ccsim")
     proc = subprocess.Popen([exe, "backtest", str(scenario), str(log), "--format", str(mapping), "--test", TEST,
                              "--reps", "150", "--workers", "2", "--out", str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            # A shell's background job (as CI may be) ignores Ctrl-C, and a child inherits that.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list((out / "tasks").glob("d*.parquet")) if (out / "tasks").is_dir() else True:
         assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
