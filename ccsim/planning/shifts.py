@@ -36,6 +36,7 @@ from ..experiments.store import (
     atomic_write_parquet,
     atomic_write_text,
     command_line,
+    json_ready,
     now_iso,
 )
 from ..spec.loading import load_scenario
@@ -64,11 +65,9 @@ class ScheduleResult:
     notes: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
-        from .staffing_result import _plain
-
-        return _plain({**self.summary, "roster": self.roster.to_dict("records"),
-                       "coverage": self.coverage.to_dict("records"), "kpis": self.kpis.to_dict("records"),
-                       "notes": self.notes})
+        return json_ready({**self.summary, "roster": self.roster.to_dict("records"),
+                           "coverage": self.coverage.to_dict("records"), "kpis": self.kpis.to_dict("records"),
+                           "notes": self.notes})
 
     def scenario_yaml(self, command: str | None = None) -> str:
         from .forecast_apply import scenario_yaml
@@ -85,10 +84,8 @@ class ScheduleResult:
         present = [n for n in SCHEDULE_FILES if (folder / n).exists()]
         if present and not overwrite:
             raise FileExistsError(f"{folder} already holds results ({', '.join(present)}); pass overwrite=True")
-        from .staffing_result import _plain
-
         manifest = {"kind": "schedule", "status": "writing", "command": command or command_line(),
-                    "written": now_iso(), **_plain(self.summary), "notes": self.notes}
+                    "written": now_iso(), **json_ready(self.summary), "notes": self.notes}
         atomic_write_json(folder / MANIFEST, manifest)
         atomic_write_text(folder / "scenario.yaml", self.scenario_yaml(command))
         for name in ("roster", "coverage", "kpis", "rounds"):
