@@ -140,7 +140,7 @@ class Endings:
                             arrival=self.env._now, segment=segment, intent=intent, secondary=rec.secondary[i],
                             patience=patience, handle_time=handle)
         for name, width in self._widths.items():
-            self._uniforms[name].append(streams[name].random(width).tolist())
+            self._uniforms[name].append(streams[name].random(width))
         if self._wraps is not None:
             spec = plan.wrapup[intent]
             row = self._uniforms["wrapup"][j]
