@@ -112,32 +112,61 @@ class IvrModel:
              patience: float | None = None) -> Walk:
         """Walk one caller with intent ``intent`` through the menus, using the uniforms ``u``
         (``patience``: the caller's IVR patience when already drawn from ``u[0]``)."""
+        steps: list[tuple[float, str]] | None = [] if explain else None
+        return Walk(*self.route(intent, segment, u, patience, steps), steps=tuple(steps or ()))
+
+    def route(self, intent: int, segment: int, u: Sequence[float], patience: float | None = None,
+              steps: list[tuple[float, str]] | None = None) -> tuple[int, int, float, int, bool]:
+        """:meth:`walk` as a plain tuple ``(end, skill, seconds, levels, misrouted)``, noting what
+        the caller did in ``steps`` when given (a trace). The engine walks every caller through
+        here: a Walk and a steps tuple per caller, and a method call per menu heard, had cost an
+        IVR replication a twentieth of its time, so the choice at each menu is inlined."""
         if patience is None:
             spec = self._patience[segment]
             patience = math.inf if spec is None else float(spec.ppf(u[0]))
         skill_factor = self._ivr_skill[segment]
-        steps: list[tuple[float, str]] = []
+        menus, own = self._menus, self._own_skill[intent]
+        replay_share, max_replays = self.replay, self.max_replays
+        zero = self.zero_out[1] if self.zero_out else 0.0
         t, levels, used = 0.0, 0, 2
         at, replays = self._root, 0
         while True:
-            menu = self._menus[at]
+            menu = menus[at]
             if t + menu.message > patience:
-                return self._hang_up(patience, levels + 1, steps, explain, f"menu '{menu.name}'")
+                if steps is not None:
+                    steps.append((patience, f"hangs up in the IVR (menu '{menu.name}')"))
+                return HUNG_UP, -1, patience, levels + 1, False
             t += menu.message
             levels += 1
-            choice = self._choose(menu, intent, skill_factor, replays, u[used])
+            # The option picked, -1 to replay, -2 to press 0; one uniform decides.
+            x = u[used]
             used += 1
+            right = menu.right[intent]
+            p = menu.clarity * skill_factor if right >= 0 else 0.0
+            wrong = menu.wrong[intent]
+            if x < p or not wrong:
+                choice = right
+            else:
+                v = (x - p) / (1.0 - p)  # uniform again, among the confused
+                replay = replay_share if replays < max_replays else 0.0
+                if v < replay:
+                    choice = -1
+                elif v < replay + zero:
+                    choice = -2
+                else:
+                    rest = (v - replay - zero) / (1.0 - replay - zero)
+                    choice = wrong[min(int(rest * len(wrong)), len(wrong) - 1)]
             if choice == -1:  # replay
                 replays += 1
-                if explain:
+                if steps is not None:
                     steps.append((t, f"menu '{menu.name}': replays it"))
                 continue
             if choice == -2:  # zero-out
-                if explain:
+                if steps is not None:
                     steps.append((t, f"menu '{menu.name}': presses 0 for an operator"))
-                return Walk(QUEUE, self.zero_out[0], t, levels, False, tuple(steps))
+                return QUEUE, self.zero_out[0], t, levels, False
             option = menu.options[choice]
-            if explain:
+            if steps is not None:
                 steps.append((t, f"menu '{menu.name}': picks '{option.label}'"
                               + ("" if intent in option.covers else " (wrong option)")))
             if option.menu >= 0:
@@ -145,15 +174,17 @@ class IvrModel:
                 continue
             if option.containment is not None:
                 if t + option.seconds > patience:
-                    return self._hang_up(patience, levels, steps, explain, "self-service")
+                    if steps is not None:
+                        steps.append((patience, "hangs up in the IVR (self-service)"))
+                    return HUNG_UP, -1, patience, levels, False
                 t += option.seconds
                 if intent in option.covers and u[1] < option.containment:
-                    return Walk(CONTAINED, -1, t, levels, False, tuple(steps))
-                skill = option.skill if option.skill >= 0 else self._own_skill[intent]
-                if explain:
+                    return CONTAINED, -1, t, levels, False
+                skill = option.skill if option.skill >= 0 else own
+                if steps is not None:
                     steps.append((t, "self-service does not solve it"))
-                return Walk(QUEUE, skill, t, levels, skill != self._own_skill[intent], tuple(steps))
-            return Walk(QUEUE, option.skill, t, levels, option.skill != self._own_skill[intent], tuple(steps))
+                return QUEUE, skill, t, levels, skill != own
+            return QUEUE, option.skill, t, levels, option.skill != own
 
     def patience(self, segment: np.ndarray, u: np.ndarray) -> np.ndarray:
         """IVR patience of many callers at once (inf: never hangs up in the IVR)."""
@@ -163,28 +194,3 @@ class IvrModel:
                 mask = segment == g
                 out[mask] = spec.ppf(u[mask])
         return out
-
-    def _choose(self, menu: _Menu, intent: int, skill_factor: float, replays: int, u: float) -> int:
-        """The option index picked, -1 to replay, -2 to press 0; one uniform decides."""
-        right = menu.right[intent]
-        p = menu.clarity * skill_factor if right >= 0 else 0.0
-        if u < p:
-            return right
-        wrong = menu.wrong[intent]
-        if not wrong:
-            return right
-        v = (u - p) / (1.0 - p)  # uniform again, among the confused
-        replay = self.replay if replays < self.max_replays else 0.0
-        if v < replay:
-            return -1
-        zero = self.zero_out[1] if self.zero_out else 0.0
-        if v < replay + zero:
-            return -2
-        rest = (v - replay - zero) / (1.0 - replay - zero)
-        return wrong[min(int(rest * len(wrong)), len(wrong) - 1)]
-
-    @staticmethod
-    def _hang_up(patience: float, levels: int, steps: list, explain: bool, where: str) -> Walk:
-        if explain:
-            steps.append((patience, f"hangs up in the IVR ({where})"))
-        return Walk(HUNG_UP, -1, patience, levels, False, tuple(steps))

@@ -166,10 +166,11 @@ class Journey(Endings):
             self.redirect(i, redirect[1], redirect[2])
         elif self._channel_ivr[c]:
             patience = self._ivr_patience[i] if i < len(self._ivr_patience) else None
-            walk = self._ivr.walk(rec.intent[i], rec.segment[i], self._uniforms["ivr"][i], patience=patience)
-            rec.ivr_levels[i] = walk.levels
-            rec.misrouted[i] = walk.misrouted
-            later(self.env, walk.seconds, (i, walk.end, walk.skill), self.leave_ivr)
+            end, skill, seconds, levels, misrouted = self._ivr.route(rec.intent[i], rec.segment[i],
+                                                                     self._uniforms["ivr"][i], patience)
+            rec.ivr_levels[i] = levels
+            rec.misrouted[i] = misrouted
+            later(self.env, seconds, (i, end, skill), self.leave_ivr)
         else:
             k = self._channel_skill[c]
             self.join_queue(i, k if k >= 0 else self._intent_skill[rec.intent[i]])
