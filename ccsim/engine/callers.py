@@ -177,22 +177,24 @@ class Rows:
     Contacts made during the run (redials) append their rows.
     """
 
-    __slots__ = ("_flat", "_width")
+    __slots__ = ("flat", "width")
 
     def __init__(self, matrix: np.ndarray):
-        self._width = matrix.shape[1]
-        self._flat = array("d", np.ascontiguousarray(matrix, dtype=float).tobytes())
+        #: uniforms per row; uniform j of row i is ``flat[i * width + j]`` (the hottest readers
+        #: index it so, without a slice)
+        self.width = matrix.shape[1]
+        self.flat = array("d", np.ascontiguousarray(matrix, dtype=float).tobytes())
 
     def __getitem__(self, i: int) -> array:
-        w = self._width
-        return self._flat[i * w:(i + 1) * w]
+        w = self.width
+        return self.flat[i * w:(i + 1) * w]
 
     def __len__(self) -> int:
-        return len(self._flat) // self._width
+        return len(self.flat) // self.width
 
     def append(self, row: np.ndarray) -> None:
         """Append the row of a contact made during the run (its ``width`` uniforms)."""
-        self._flat.frombytes(np.ascontiguousarray(row, dtype=float).tobytes())
+        self.flat.frombytes(np.ascontiguousarray(row, dtype=float).tobytes())
 
 
 def pick(shares: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ class Endings:
         if limit is not None and self.records.attempt[i] + 1 >= limit.max_contacts:
             return  # the follow-up would be one contact more than the customer makes
         if self.env._now + delay < self._horizon:
-            later(self.env, delay, (i, channel), self.call_again)
+            later(self.env, delay, (i, channel), self._on_call_again)
 
     def _refuse(self, i: int, visit: int, outcome: Outcome) -> None:
         """A busy signal or a balk at a queue: the contact ends; at its first queue it was never offered."""
@@ -117,7 +117,7 @@ class Endings:
             return
         delay = float(redial.delay.ppf(rng.random()))
         if self.env._now + delay < self._horizon:  # after closing: another day's call
-            later(self.env, delay, (i, rec.channel[i]), self.call_again)
+            later(self.env, delay, (i, rec.channel[i]), self._on_call_again)
 
     def call_again(self, event) -> None:
         """The same customer, the same question, a new contact with fresh patience and handle time.

@@ -97,6 +97,12 @@ class Journey(Endings):
         # The callbacks of the three events a plain caller costs, bound once rather than per event.
         self._on_arrive, self._on_finish, self._on_abandon = self.arrive, self.finish, self.abandon_plain
         self._free = self.agents.free
+        # The same for the journey's steps (a bound method made per event is a cost every
+        # transfer, IVR walk and redial paid), and the parts a service reads at its end.
+        self._on_served, self._on_leave_ivr, self._on_timeout = self.served, self.leave_ivr, self.abandon
+        self._on_call_again = self.call_again
+        self._pools = self.agents.pools
+        self._add_work = self.work.add
 
     # -- arrival ----------------------------------------------------------------------------------
 
@@ -170,7 +176,7 @@ class Journey(Endings):
                                                                      self._uniforms["ivr"][i], patience)
             rec.ivr_levels[i] = levels
             rec.misrouted[i] = misrouted
-            later(self.env, seconds, (i, end, skill), self.leave_ivr)
+            later(self.env, seconds, (i, end, skill), self._on_leave_ivr)
         else:
             k = self._channel_skill[c]
             self.join_queue(i, k if k >= 0 else self._intent_skill[rec.intent[i]])
@@ -220,7 +226,7 @@ class Journey(Endings):
             self._live[k] += 1
         self._state[i] = WAITING
         transfers = rec.transfers[i]
-        self.queues.add(i, k, (self._transfer_class if transfers else self._fresh_class)[rec.segment[i]])
+        self._lines[k][(self._transfer_class if transfers else self._fresh_class)[rec.segment[i]]].append(i)
         patience = rec.patience[i]
         if transfers:
             patience *= self._patience_factor ** transfers
@@ -232,7 +238,7 @@ class Journey(Endings):
                     patience = math.inf  # keeps their place; the agent calls them back
         token = i << 8 | (visit & 0xFF)
         if patience != math.inf:
-            later(self.env, patience, token, self.abandon)
+            later(self.env, patience, token, self._on_timeout)
         for after, overflow in self._overflow[k]:
             if after < patience:
                 later(self.env, after, token, overflow)
@@ -348,10 +354,10 @@ class Journey(Endings):
         """The agent's service of ``i`` ends: book the work (and after-call work), then the
         agent is free."""
         if self._wraps is None:
-            self.work.add(pool.index, i, agent, since, now)
+            self._add_work(pool.index, i, agent, since, now)
             self._free(pool, agent)
         else:
-            self.work.add(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
+            self._add_work(pool.index, i, agent, since, now + self._wrap_up(pool, agent, i, visit))
 
     def _wrap_up(self, pool, agent: int, i: int, visit: int) -> float:
         """After the caller leaves, the agent finishes the contact's after-call work, then is free.
@@ -381,7 +387,7 @@ class Journey(Endings):
         self._since[i] = now
         duration, outcome, target = self.service.decide(pool.index, i, slowdown)
         self._outcome_of[i] = (outcome, target)
-        later(self.env, duration, i, self.served)
+        later(self.env, duration, i, self._on_served)
 
     def served(self, event) -> None:
         """The service ends: the contact ends, or is handed on to another queue."""
@@ -391,13 +397,13 @@ class Journey(Endings):
         now = self.env._now
         since = self._since[i]
         rec.talk[i] += now - since
-        pool = self.agents.pools[rec.pool[i]]
+        pool = self._pools[rec.pool[i]]
         agent = rec.agent[i]
         visit = rec.transfers[i]
         if outcome != HAND_ON:
             self.end(i, outcome)
             self._release(pool, agent, i, visit, since, now)
-        elif target < 0 or rec.transfers[i] >= self._max_chain:
+        elif target < 0 or visit >= self._max_chain:
             rec.lost_intents[i] = rec.secondary[i]
             self.end(i, Outcome.UNRESOLVED)  # nowhere to go, or passed on too often
             self._release(pool, agent, i, visit, since, now)

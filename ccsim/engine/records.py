@@ -83,6 +83,9 @@ class ContactRecords:
     def __init__(self) -> None:
         for name, code in CONTACT_COLUMNS.items():
             setattr(self, name, array(code))
+        # (name, the column's bound append, its starting value): add_contact runs once per
+        # redial, and looking up 26 columns by name there was a twentieth of a transfer-chain run.
+        self._appends = tuple((name, getattr(self, name).append, _START.get(name)) for name in CONTACT_COLUMNS)
 
     def __len__(self) -> int:
         return len(self.arrival)  # type: ignore[attr-defined]
@@ -107,9 +110,9 @@ class ContactRecords:
         Give ``customer, attempt, arrival, segment, intent, patience, handle_time`` and any
         other starting column.
         """
-        for name in CONTACT_COLUMNS:
-            getattr(self, name).append(given[name] if name in given else _START[name])
-        return len(self) - 1
+        for name, append, start in self._appends:
+            append(given[name] if name in given else start)
+        return len(self.arrival) - 1  # type: ignore[attr-defined]
 
     def columns(self) -> dict[str, np.ndarray]:
         """Zero-copy numpy views of every column."""

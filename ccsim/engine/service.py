@@ -47,6 +47,9 @@ class Service:
         self._drop_rate = plan.hold_drop_rate
         self._speed = plan.speed
         self._secondary_offset = 3 * (plan.max_chain + 1)  # where further questions' uniforms start
+        # Every service reads its visit's uniforms straight from the flat rows (no row slice).
+        rows = uniforms.get("resolution")
+        self._u, self._width = (rows.flat, rows.width) if rows is not None else (None, 0)
 
     def decide(self, pool: int, i: int, slowdown: float = 1.0) -> tuple[float, int, int]:
         """``(duration, outcome or HAND_ON, target queue or -1)`` of pool ``pool`` serving ``i``.
@@ -56,8 +59,8 @@ class Service:
         """
         rec = self.records
         policy = self._policies[pool]
-        u = self._uniforms["resolution"][i]
-        v = 3 * rec.transfers[i]
+        u = self._u
+        v = i * self._width + 3 * rec.transfers[i]  # this visit's three uniforms in the flat rows
         x = rec.intent[i]
         base = rec.handle_time[i] if self._speed is None else rec.handle_time[i] * self._speed[pool][x]
         if slowdown != 1.0:
@@ -79,7 +82,7 @@ class Service:
         else:
             return triage, HAND_ON, policy.target[x]
         if rec.secondary[i]:
-            talk += self.secondary_intents(i, policy, u, resolved, pool)
+            talk += self.secondary_intents(i, policy, self._uniforms["resolution"][i], resolved, pool)
         outcome = _RESOLVED if resolved else _UNRESOLVED
         research = self._research[x]
         if research is not None:

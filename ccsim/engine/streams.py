@@ -56,10 +56,10 @@ class Streams:
         self._cache: dict[str, np.random.Generator] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
-        if name not in STREAMS:
-            raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAMS)}")
-        rng = self._cache.get(name)
+        rng = self._cache.get(name)  # first: a journey asks for its redials' streams at every redial
         if rng is None:
+            if name not in STREAMS:
+                raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAMS)}")
             sequence = np.random.SeedSequence(self.seed, spawn_key=(self.replication, stream_key(name)))
             rng = self._cache[name] = np.random.Generator(np.random.PCG64(sequence))
         return rng
