@@ -193,8 +193,9 @@ class Rows:
         return len(self.flat) // self.width
 
     def append(self, row: np.ndarray) -> None:
-        """Append the row of a contact made during the run (its ``width`` uniforms)."""
-        self.flat.frombytes(np.ascontiguousarray(row, dtype=float).tobytes())
+        """Append the row of a contact made during the run: its ``width`` uniforms, as a float64
+        array (what ``Generator.random(width)`` gives)."""
+        self.flat.frombytes(row.tobytes())
 
 
 def pick(shares: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -21,6 +21,8 @@ from .steps import later
 _HUNG_UP = frozenset(map(int, (Outcome.ABANDONED, Outcome.IVR_ABANDONED, Outcome.HOLD_ABANDONED)))
 _NOT_RESOLVED = frozenset(map(int, (Outcome.UNRESOLVED, Outcome.DROPPED)))
 _TURNED_AWAY = frozenset(map(int, (Outcome.BLOCKED, Outcome.BALKED)))
+#: Outcomes after which a redial may follow at all: most contacts end resolved, and skip the check.
+_MAY_REDIAL = _HUNG_UP | _NOT_RESOLVED | _TURNED_AWAY
 
 
 class Endings:
@@ -93,7 +95,7 @@ class Endings:
             self._in_center -= 1
         if self.warm and i in self.warm:
             self.release_warm(i)
-        if self._redial[rec.segment[i]] is not None:
+        if outcome in _MAY_REDIAL and self._redial[rec.segment[i]] is not None:
             self._after_end(i, outcome)
 
     def _after_end(self, i: int, outcome: int) -> None:

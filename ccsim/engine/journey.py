@@ -103,6 +103,7 @@ class Journey(Endings):
         self._on_call_again = self.call_again
         self._pools = self.agents.pools
         self._add_work = self.work.add
+        self._decide = self.service.decide
 
     # -- arrival ----------------------------------------------------------------------------------
 
@@ -385,7 +386,7 @@ class Journey(Endings):
         if rec.queues[i] == 1 or math.isnan(rec.answer[i]):
             rec.answer[i] = now
         self._since[i] = now
-        duration, outcome, target = self.service.decide(pool.index, i, slowdown)
+        duration, outcome, target = self._decide(pool.index, i, slowdown)
         self._outcome_of[i] = (outcome, target)
         later(self.env, duration, i, self._on_served)
 
