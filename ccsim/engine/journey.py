@@ -97,13 +97,10 @@ class Journey(Endings):
         # The callbacks of the three events a plain caller costs, bound once rather than per event.
         self._on_arrive, self._on_finish, self._on_abandon = self.arrive, self.finish, self.abandon_plain
         self._free = self.agents.free
-        # The same for the journey's steps (a bound method made per event is a cost every
-        # transfer, IVR walk and redial paid), and the parts a service reads at its end.
+        # The journey's steps too (a bound method made per event cost every service and timer).
         self._on_served, self._on_leave_ivr, self._on_timeout = self.served, self.leave_ivr, self.abandon
-        self._on_call_again = self.call_again
+        self._on_call_again, self._decide, self._add_work = self.call_again, self.service.decide, self.work.add
         self._pools = self.agents.pools
-        self._add_work = self.work.add
-        self._decide = self.service.decide
 
     # -- arrival ----------------------------------------------------------------------------------
 
