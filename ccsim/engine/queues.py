@@ -46,10 +46,6 @@ class Queues:
         self.state = state
         self.joined = joined
 
-    def add(self, i: int, k: int, line: int) -> None:
-        """Contact ``i`` joins the end of line ``line`` of queue ``k``."""
-        self.lines[k][line].append(i)
-
     def skip_gone(self, line: deque) -> None:
         """Drop contacts at the head of a line who are no longer waiting (they hung up)."""
         state = self.state
