@@ -256,8 +256,13 @@ def test_cli_calibrate_then_backtest(log_files, tmp_path):
     assert_clean_error(overlap, "--test", "overlaps the training period")
 
 
-def test_cli_errors_exit_2(log_files, tmp_path):
+def test_cli_errors_exit_2(log_files, calibrated, tmp_path):
     log, mapping = log_files
+    _, scenario = calibrated
+    for option, value in (("--arrivals", "sometimes"), ("--service", "weekly"), ("--reps", "5000")):
+        assert_clean_error(ccsim("backtest", scenario, log, "--format", mapping, "--test", TEST, option, value,
+                                 "--out", tmp_path / "bt"), option)
+        assert not (tmp_path / "bt").exists()  # checked before anything is written: no empty folder left
     out = tmp_path / "x.yaml"
     # Every problem found before anything is read, one line each.
     assert_clean_error(ccsim("calibrate", tmp_path / "nowhere", "--train", "2024-13..2024-14", "--days", "Sun-Fun",

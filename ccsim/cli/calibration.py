@@ -79,7 +79,8 @@ def calibrate(
     from ..errors import ScenarioError
     from ..experiments.executors import Interrupted, interrupt_once
     from ..planning.calibrate import calibrate as run_calibration
-    from ..planning.calibrate import calibration_folder, check_out, period_from, write_calibration
+    from ..planning.calibrate import calibration_folder, check_out, write_calibration
+    from ..planning.calibrate_period import period_from
     from ..planning.cdr import read_cdr
     from ..presentation.calibration_plots import write_calibration_report
 
@@ -240,7 +241,7 @@ def backtest(
     """Simulate every day of a test period with its own volume and agents; compare with the log and Erlang A."""
     from ..errors import ScenarioError
     from ..experiments.executors import Interrupted, interrupt_once
-    from ..experiments.store import MANIFEST, FolderError, default_folder
+    from ..experiments.store import MANIFEST, FolderError, default_folder, discard_folder
     from ..planning.backtest import execute_backtest, prepare_backtest
     from ..planning.cdr import read_cdr
     from ..presentation.calibration_plots import write_backtest_report
@@ -265,10 +266,10 @@ def backtest(
             problems.append(f"--resume: {resume} is not a ccsim results folder (no {MANIFEST})")
     if problems:
         raise fail(problems)
-    folder = out_dir
+    folder, created = out_dir, None
     if resume is None:
         folder = out_dir or default_folder(f"backtest-{scenario.stem}")
-        output_folder(folder, out_dir is not None, full=f"{folder} is not an empty folder; choose another")
+        created = output_folder(folder, out_dir is not None, full=f"{folder} is not an empty folder; choose another")
     try:
         calls = None if resume is not None else read_cdr(log, format, skip_bad_rows=skip_bad_rows)
         prepared = prepare_backtest(str(scenario) if scenario else None, calls, test,
@@ -276,9 +277,11 @@ def backtest(
                                     erlang_patience=erlang_patience, arrivals=arrivals, service=service,
                                     types=_types(types), log_name=str(log) if log else None,
                                     skip_bad_rows=skip_bad_rows)
-    except ScenarioError as exc:
-        raise fail(str(exc).splitlines()) from None
-    except FolderError as exc:
+    except (ScenarioError, FolderError) as exc:
+        if resume is None:
+            discard_folder(folder, created)  # nothing was written in it: leave no empty folder behind
+        if isinstance(exc, ScenarioError):
+            raise fail(str(exc).splitlines()) from None
         raise fail([f"--resume: {exc}" if resume is not None else f"--out: {exc}"]) from None
     with interrupt_once(then_exit=True):
         try:

@@ -54,7 +54,7 @@ from .backtest_score import (
 )
 from .calibrate import GAP_MINUTES, IDLE_MINUTES, read_metadata
 from .calibrate_inputs import skill_sets
-from .calibrate_period import Period, parse_dates, parse_days
+from .calibrate_period import Period, parse_dates, test_period
 from .cdr import read_cdr
 
 TASKS_DIR = "tasks"
@@ -197,7 +197,7 @@ def prepare_backtest(scenario, log, test, *, days=None, reps=40, format="anonymo
     if types is not None and [t for t in types if t not in intents]:
         raise ScenarioError([("--types", f"{', '.join(t for t in types if t not in intents)}: not an intent of the "
                               f"scenario (it has {', '.join(intents)})")])
-    period = _test_period(test, days, scenario, meta)
+    period = test_period(test, days, scenario, meta)
     scored = list(dict.fromkeys(types)) if types else intents
     types = intents
     calls = log if isinstance(log, pd.DataFrame) else read_cdr(log, format, skip_bad_rows=skip_bad_rows)
@@ -257,38 +257,6 @@ def prepare_days(scenario: Scenario, calls: pd.DataFrame, period: Period, settin
     scenarios = [day_scenario(scenario, d, settings.get("service", "day")) for d in inputs]
     queues = list(dict.fromkeys(i.skill for i in scenario.intents))
     return PreparedBacktest(scenario, settings, inputs, scenarios, queues, None, {}, calls)
-
-
-def _test_period(test, days, scenario: Scenario, meta: dict) -> Period:
-    problems = []
-    first = last = None
-    try:
-        if test is None:
-            raise ValueError("give the test period, FROM..TO (e.g. 1999-07-01..1999-10-31)")
-        first, last = test if isinstance(test, tuple) else parse_dates(test)
-        first, last = pd.Timestamp(first), pd.Timestamp(last)
-    except (ValueError, TypeError) as exc:
-        problems.append(("--test", str(exc)))
-    weekdays = None
-    try:
-        chosen = days if days is not None else meta.get("days", "all")
-        weekdays = parse_days(chosen if isinstance(chosen, str) else ",".join(chosen))
-    except ValueError as exc:
-        problems.append(("--days", str(exc)))
-    if problems:
-        raise ScenarioError(problems)
-    start = int(scenario.horizon.start.split(":")[0])
-    hours = (start, start + int(round(scenario.horizon.hours)))
-    if hours[1] > 24 or scenario.horizon.start[-2:] != "00":
-        raise ScenarioError([("SCENARIO", "a backtest needs a horizon of whole hours within one day "
-                              f"(this one starts at {scenario.horizon.start} and lasts {scenario.horizon.hours:g} h)")])
-    period = Period(first, last, weekdays, hours, scenario.horizon.interval_minutes)
-    if meta.get("train"):
-        t0, t1 = parse_dates(meta["train"])
-        if period.overlaps(Period(t0, t1)):
-            raise ScenarioError([("--test", f"{first:%Y-%m-%d}..{last:%Y-%m-%d} overlaps the training period "
-                                  f"{meta['train']}: test on days the calibration has not seen")])
-    return period
 
 
 def _task(scenario: Scenario, seed: int, key: int, reps: int, queues: list[str], arrivals: str) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from .calibrate_inputs import (
     redial_fit,
     skill_sets,
 )
-from .calibrate_period import Period, check_interval, parse_dates, parse_days, parse_hours
+from .calibrate_period import Period, period_from
 from .cdr import read_cdr
 from .forecast_apply import scenario_yaml
 from .survival import exponential_patience
@@ -239,34 +239,6 @@ def check_out(out: str | Path, overwrite: bool) -> None:
         raise ScenarioError([("--out", f"the folder {path.parent} does not exist")])
     if path.exists() and not overwrite:
         raise ScenarioError([("--out", f"{path} exists; give another file, or --overwrite to replace it")])
-
-
-def period_from(train, days, hours, interval) -> Period:
-    """The training period from the options, or a ScenarioError naming each bad one."""
-    problems = []
-    first = last = None
-    try:
-        first, last = train if isinstance(train, tuple) else parse_dates(train)
-        first, last = pd.Timestamp(first), pd.Timestamp(last)
-    except (ValueError, TypeError) as exc:
-        problems.append(("--train", str(exc)))
-    weekdays = hours_ = None
-    try:
-        weekdays = parse_days(days) if isinstance(days, str) else parse_days(",".join(days))
-    except ValueError as exc:
-        problems.append(("--days", str(exc)))
-    try:
-        hours_ = parse_hours(hours) if isinstance(hours, str) else parse_hours(f"{hours[0]}-{hours[1]}")
-    except ValueError as exc:
-        problems.append(("--hours", str(exc)))
-    if hours_ is not None:
-        try:
-            check_interval(interval, hours_)
-        except ValueError as exc:
-            problems.append(("--interval", str(exc)))
-    if problems:
-        raise ScenarioError(problems)
-    return Period(first, last, weekdays, hours_, float(interval))
 
 
 def _types(calls: pd.DataFrame, period: Period, types: Sequence[str] | None) -> list[str]:

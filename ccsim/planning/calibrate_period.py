@@ -12,8 +12,14 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from ..errors import ScenarioError
+
+if TYPE_CHECKING:
+    from ..spec.scenario import Scenario
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -147,6 +153,75 @@ def check_interval(minutes: float, hours: tuple[int, int]) -> float:
         raise ValueError(f"{minutes:g} min must divide the day and the {span // 60} hours modelled from "
                          f"{hours[0]:02d}:00, with an interval starting at {hours[0]:02d}:00 (e.g. 15, 30, 60)")
     return float(minutes)
+
+
+def period_from(train, days, hours, interval) -> Period:
+    """The training period from ``--train``, ``--days``, ``--hours`` and ``--interval``.
+
+    Raises:
+        ScenarioError: naming each bad option.
+    """
+    problems: list[tuple[str, str]] = []
+    first, last, weekdays = _dates_and_days("--train", train, days, problems)
+    hours_ = None
+    try:
+        hours_ = parse_hours(hours) if isinstance(hours, str) else parse_hours(f"{hours[0]}-{hours[1]}")
+    except ValueError as exc:
+        problems.append(("--hours", str(exc)))
+    if hours_ is not None:
+        try:
+            check_interval(interval, hours_)
+        except ValueError as exc:
+            problems.append(("--interval", str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    return Period(first, last, weekdays, hours_, float(interval))
+
+
+def test_period(test, days, scenario: Scenario, meta: dict) -> Period:
+    """The test period of a backtest: ``--test`` and ``--days`` (default: the calibration's, in
+    ``meta``), the hours and intervals of the scenario's horizon; never overlapping ``meta``'s
+    training period.
+
+    Raises:
+        ScenarioError: naming each bad option, a horizon that is not whole hours of one day, an overlap.
+    """
+    problems: list[tuple[str, str]] = []
+    first, last, weekdays = _dates_and_days("--test", test, days if days is not None else meta.get("days", "all"),
+                                            problems)
+    if problems:
+        raise ScenarioError(problems)
+    start = int(scenario.horizon.start.split(":")[0])
+    hours = (start, start + int(round(scenario.horizon.hours)))
+    if hours[1] > 24 or scenario.horizon.start[-2:] != "00":
+        raise ScenarioError([("SCENARIO", "a backtest needs a horizon of whole hours within one day "
+                              f"(this one starts at {scenario.horizon.start} and lasts {scenario.horizon.hours:g} h)")])
+    period = Period(first, last, weekdays, hours, scenario.horizon.interval_minutes)
+    if meta.get("train"):
+        t0, t1 = parse_dates(meta["train"])
+        if period.overlaps(Period(t0, t1)):
+            raise ScenarioError([("--test", f"{first:%Y-%m-%d}..{last:%Y-%m-%d} overlaps the training period "
+                                  f"{meta['train']}: test on days the calibration has not seen")])
+    return period
+
+
+def _dates_and_days(option: str, dates, days, problems: list) -> tuple:
+    """First and last day (``"FROM..TO"`` or a pair) and weekdays (``"Sun-Thu"`` or names);
+    what cannot be read is added to ``problems`` (and comes back as None)."""
+    first = last = weekdays = None
+    try:
+        if dates is None:
+            what = "test" if option == "--test" else "training"
+            raise ValueError(f"give the {what} period, FROM..TO (e.g. 1999-07-01..1999-10-31)")
+        first, last = dates if isinstance(dates, tuple) else parse_dates(dates)
+        first, last = pd.Timestamp(first), pd.Timestamp(last)
+    except (ValueError, TypeError) as exc:
+        problems.append((option, str(exc)))
+    try:
+        weekdays = parse_days(days if isinstance(days, str) else ",".join(days))
+    except ValueError as exc:
+        problems.append(("--days", str(exc)))
+    return first, last, weekdays
 
 
 def _describe_days(weekdays: tuple[str, ...]) -> str:

@@ -32,12 +32,7 @@ from ..errors import ScenarioError
 from ..experiments.executors import Interrupted, interrupt_once
 from ..experiments.store import (
     MANIFEST,
-    atomic_write_json,
-    atomic_write_parquet,
-    atomic_write_text,
-    command_line,
     json_ready,
-    now_iso,
 )
 from ..spec.loading import load_scenario
 from ..spec.scenario import Scenario
@@ -47,6 +42,7 @@ from .shifts_templates import ShiftOption, read_templates, shift_options
 from .staffing_eval import Evaluator, Status
 from .staffing_goals import goals_for
 from .staffing_model import Problem, start
+from .staffing_result import write_results
 
 SCHEDULE_FILES = (MANIFEST, "scenario.yaml", "roster.parquet", "coverage.parquet", "kpis.parquet", "rounds.parquet",
                   "schedule.png")
@@ -79,20 +75,9 @@ class ScheduleResult:
         return scenario_yaml(self.scenario.to_dict(), comment)
 
     def write(self, folder: str | Path, overwrite: bool = False, command: str | None = None) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        present = [n for n in SCHEDULE_FILES if (folder / n).exists()]
-        if present and not overwrite:
-            raise FileExistsError(f"{folder} already holds results ({', '.join(present)}); pass overwrite=True")
-        manifest = {"kind": "schedule", "status": "writing", "command": command or command_line(),
-                    "written": now_iso(), **json_ready(self.summary), "notes": self.notes}
-        atomic_write_json(folder / MANIFEST, manifest)
-        atomic_write_text(folder / "scenario.yaml", self.scenario_yaml(command))
-        for name in ("roster", "coverage", "kpis", "rounds"):
-            atomic_write_parquet(folder / f"{name}.parquet", getattr(self, name))
-        manifest["status"] = "done"
-        atomic_write_json(folder / MANIFEST, manifest)
-        return folder
+        """Save into ``folder`` (made if missing): manifest, scenario with the roster, the tables."""
+        return write_results(folder, "schedule", SCHEDULE_FILES, self, ("roster", "coverage", "kpis", "rounds"),
+                             overwrite, command)
 
 
 def schedule(

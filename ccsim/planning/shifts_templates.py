@@ -65,25 +65,12 @@ class StartRange(_Model):
         return check_clock(value)
 
 
-class TemplateBreak(_Model):
-    """A break or lunch of a template, placed in one of four ways."""
+class TemplateBreak(Break):
+    """A shift's break (:class:`~ccsim.spec.workforce.Break`, clock times checked alike) that
+    may also sit in a window counted from the shift's start, placed in one of four ways."""
 
     minutes: float = Field(gt=0, le=8 * 60)
-    at: str | None = None
-    after_hours: float | None = Field(default=None, ge=0)
-    window: tuple[str, str] | None = None
     window_after_hours: tuple[float, float] | None = None
-    paid: bool = True
-
-    @field_validator("at")
-    @classmethod
-    def _at(cls, value: str | None) -> str | None:
-        return None if value is None else check_clock(value)
-
-    @field_validator("window")
-    @classmethod
-    def _window(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
-        return None if value is None else (check_clock(value[0]), check_clock(value[1]))
 
     @model_validator(mode="after")
     def _one_placement(self) -> TemplateBreak:

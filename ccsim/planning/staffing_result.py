@@ -104,24 +104,33 @@ class StaffingResult:
 
     def write(self, folder: str | Path, overwrite: bool = False, command: str | None = None) -> Path:
         """Save into ``folder`` (made if missing): manifest, staffed scenario, the tables as Parquet."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        present = [n for n in STAFF_FILES if (folder / n).exists()]
-        if present and not overwrite:
-            raise FileExistsError(f"{folder} already holds results ({', '.join(present)}); pass overwrite=True")
-        manifest = {"kind": "staff", "status": "writing", "command": command or command_line(),
-                    "written": now_iso(), **json_ready(self.summary), "notes": list(self.notes)}
-        atomic_write_json(folder / MANIFEST, manifest)
-        atomic_write_text(folder / "scenario.yaml", self.scenario_yaml(command))
-        for name in ("staffing", "kpis", "intervals", "checks", "rounds"):
-            frame = getattr(self, name).copy()
-            for column in frame.columns:
-                if frame[column].dtype == object:
-                    frame[column] = frame[column].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
-            atomic_write_parquet(folder / f"{name}.parquet", frame)
-        manifest["status"] = "done"
-        atomic_write_json(folder / MANIFEST, manifest)
-        return folder
+        return write_results(folder, "staff", STAFF_FILES, self, ("staffing", "kpis", "intervals", "checks", "rounds"),
+                             overwrite, command)
+
+
+def write_results(folder: str | Path, kind: str, files: tuple[str, ...], result: Any, tables: tuple[str, ...],
+                  overwrite: bool = False, command: str | None = None) -> Path:
+    """A staff or schedule result into ``folder``: the manifest (its summary and notes; "writing"
+    until the last table is written), ``result.scenario_yaml`` and the tables as Parquet (lists
+    in a table as JSON text). A folder holding any of ``files`` is refused unless ``overwrite``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    present = [n for n in files if (folder / n).exists()]
+    if present and not overwrite:
+        raise FileExistsError(f"{folder} already holds results ({', '.join(present)}); pass overwrite=True")
+    manifest = {"kind": kind, "status": "writing", "command": command or command_line(),
+                "written": now_iso(), **json_ready(result.summary), "notes": list(result.notes)}
+    atomic_write_json(folder / MANIFEST, manifest)
+    atomic_write_text(folder / "scenario.yaml", result.scenario_yaml(command))
+    for name in tables:
+        frame = getattr(result, name).copy()
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                frame[column] = frame[column].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
+        atomic_write_parquet(folder / f"{name}.parquet", frame)
+    manifest["status"] = "done"
+    atomic_write_json(folder / MANIFEST, manifest)
+    return folder
 
 
 def _num(v: Any) -> Any:
