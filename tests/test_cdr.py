@@ -184,6 +184,11 @@ def test_mapping_from_yaml_and_its_errors(tmp_path):
         load_cdr_format({"columns": {"arrival": "arr"}})
     with pytest.raises(ScenarioError, match="not a built-in log format"):
         load_cdr_format("no_such_format")
+    # Read like a scenario file: broken YAML and a key given twice are clear errors, not tracebacks.
+    for text in ("columns: {arrival: arr\n", "columns: {arrival: arr}\ncolumns: {arrival: x}\n"):
+        with pytest.raises(ScenarioError) as caught:
+            load_cdr_format(write(tmp_path, text, name="broken.yaml"))
+        assert caught.value.source.endswith("broken.yaml")
 
 
 def test_missing_files_and_columns_are_clear_errors(tmp_path):

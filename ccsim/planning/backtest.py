@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..errors import ScenarioError
 from ..experiments.executors import Interrupted, deferred_interrupts, interrupt_once, run_tasks
@@ -174,7 +173,7 @@ def prepare_backtest(scenario, log, test, *, days=None, reps=40, format="anonymo
         prepare_folder(folder, results=())
         remove_stale_temporaries(folder)
         settings = manifest["settings"]
-        scenario = load_scenario(yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")))
+        scenario = load_scenario(folder / "scenario.yaml")
         if log is None:  # the log it read (a log given now, e.g. calls already read, is used instead)
             log, format = settings["log"], settings["format"]
         test = settings["test"]
