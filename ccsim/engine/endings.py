@@ -1,8 +1,8 @@
 """How contacts end: outcomes, busy signals, messages, closing time, and calling again.
 
-A caller who hangs up, is told to use another channel, finds every line busy, leaves a
-message or is still waiting when the center closes: each contact ends in exactly one outcome,
-written here. A customer whose contact ended without an answer may call again later (a redial:
+A caller who hangs up, is told to use another channel, finds every line busy, balks at the
+announced wait, leaves a message (an agent handles it later, without the caller) or is still
+waiting when the center closes: each contact ends in exactly one outcome, written here. A customer whose contact ended without an answer may call again later (a redial:
 the same question as a new contact, or the same call again), unless the center has closed by
 then. These are the journey's last steps; :class:`~ccsim.engine.journey.Journey` inherits
 them, so every step reads the same per-contact state.
@@ -48,6 +48,19 @@ class Endings:
             rec.queues[i] = 0
         self.end(i, outcome)
 
+    def _balks(self, i: int, k: int) -> bool:
+        """Whether a caller who must wait hangs up at once (more likely the longer the announced wait)."""
+        spec = self._balk[self.records.segment[i]]
+        if spec is None:
+            return False
+        chance = min(spec.max, spec.probability + spec.per_minute * self.expected_wait(k) / 60.0)
+        return self._uniforms["balking"][i][0] < chance
+
+    def expected_wait(self, k: int) -> float:
+        """What the center would announce: position in queue × mean handle time / agents answering."""
+        agents = sum(pool.present for pool in self._first[k])
+        return self._live[k] * self._mean_handle[k] / max(agents, 1)
+
     def _turn_away(self, i: int) -> None:
         """Every line busy: a busy signal at arrival (counted in arrivals, never offered)."""
         self._state[i] = DONE
@@ -73,6 +86,23 @@ class Endings:
             self._live[self._at[i]] -= 1
         if self._limit is not None:
             self._in_center -= 1
+
+    def _serve_message(self, pool, agent: int, i: int) -> None:
+        """An agent handles a message a caller left: the handle time, without the caller."""
+        self._since[i] = self.env._now
+        duration = self.records.handle_time[i]
+        if self._speed is not None:
+            duration *= self._speed[pool.index][self.records.intent[i]]
+        later(self.env, duration, (pool, agent, i), self._message_handled)
+
+    def _message_handled(self, event) -> None:
+        pool, agent, i = event._value
+        rec = self.records
+        now = self.env._now
+        self._state[i] = DONE
+        rec.message[i] = 2
+        rec.talk[i] += now - self._since[i]
+        self.work.add(pool.index, i, agent, self._since[i], now + self._wrap_up(pool, agent, i, 0))
 
     def close(self, event) -> None:
         """Closing time (``drain: clear``): callers still waiting are disconnected; messages stay."""

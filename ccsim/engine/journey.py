@@ -245,19 +245,6 @@ class Journey(Endings):
             if offer is not None and offer.after < patience:
                 later(self.env, offer.after, token, self._offer_message)
 
-    def _balks(self, i: int, k: int) -> bool:
-        """Whether a caller who must wait hangs up at once (more likely the longer the announced wait)."""
-        spec = self._balk[self.records.segment[i]]
-        if spec is None:
-            return False
-        chance = min(spec.max, spec.probability + spec.per_minute * self.expected_wait(k) / 60.0)
-        return self._uniforms["balking"][i][0] < chance
-
-    def expected_wait(self, k: int) -> float:
-        """What the center would announce: position in queue × mean handle time / agents answering."""
-        agents = sum(pool.present for pool in self._first[k])
-        return self._live[k] * self._mean_handle[k] / max(agents, 1)
-
     def still_waiting(self, token: int) -> bool:
         """Whether the timer ``token`` belongs to a caller's wait that is still going on (a message
         left in the line is not a caller waiting)."""
@@ -330,23 +317,6 @@ class Journey(Endings):
             self._free(pool, rec.agent[i])
         else:
             self._wrap_up(pool, rec.agent[i], i, 0)
-
-    def _serve_message(self, pool, agent: int, i: int) -> None:
-        """An agent handles a message a caller left: the handle time, without the caller."""
-        self._since[i] = self.env._now
-        duration = self.records.handle_time[i]
-        if self._speed is not None:
-            duration *= self._speed[pool.index][self.records.intent[i]]
-        later(self.env, duration, (pool, agent, i), self._message_handled)
-
-    def _message_handled(self, event) -> None:
-        pool, agent, i = event._value
-        rec = self.records
-        now = self.env._now
-        self._state[i] = DONE
-        rec.message[i] = 2
-        rec.talk[i] += now - self._since[i]
-        self.work.add(pool.index, i, agent, self._since[i], now + self._wrap_up(pool, agent, i, 0))
 
     def _release(self, pool, agent: int, i: int, visit: int, since: float, now: float) -> None:
         """The agent's service of ``i`` ends: book the work (and after-call work), then the
