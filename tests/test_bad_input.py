@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from ccsim.errors import MAX_MESSAGE, MAX_PATH, ScenarioError
-from ccsim.spec import limits, loading, yamltext
+from ccsim.spec import limits, loading, size, yamltext
 from ccsim.spec.advice import scenario_warnings
 from ccsim.spec.loading import load_scenario
 
@@ -277,7 +277,7 @@ def test_a_file_larger_than_the_limit(tmp_path, monkeypatch):
 
 
 def test_a_replication_that_would_not_fit_in_memory(monkeypatch):
-    monkeypatch.setattr(limits, "machine_memory", lambda: 2e9)
+    monkeypatch.setattr(size, "machine_memory", lambda: 2e9)
     data = single_queue(rate=10_000, hours=24 * 30, interval_minutes=60, agents=60)
     with pytest.raises(ScenarioError) as info:
         load_scenario(data)
@@ -289,8 +289,8 @@ def test_a_replication_that_would_not_fit_in_memory(monkeypatch):
 def test_the_memory_estimate_grows_with_the_journey():
     plain = load_scenario(single_queue())
     ivr = load_scenario(SCENARIOS / "ivr_menu.yaml")
-    assert limits.uniforms_per_contact(plain) == 0 and limits.uniforms_per_contact(ivr) > 10
-    contacts = limits.expected_contacts(plain)
+    assert size.uniforms_per_contact(plain) == 0 and size.uniforms_per_contact(ivr) > 10
+    contacts = size.expected_contacts(plain)
     assert 600 * 4 < contacts < 600 * 4 * 1.2  # 4 hours at 600 an hour, with a margin
 
 

@@ -2,10 +2,11 @@
 
 A caller who hangs up, is told to use another channel, finds every line busy, balks at the
 announced wait, leaves a message (an agent handles it later, without the caller) or is still
-waiting when the center closes: each contact ends in exactly one outcome, written here. A customer whose contact ended without an answer may call again later (a redial:
-the same question as a new contact, or the same call again), unless the center has closed by
-then. These are the journey's last steps; :class:`~ccsim.engine.journey.Journey` inherits
-them, so every step reads the same per-contact state.
+waiting when the center closes: each contact ends in exactly one outcome, written here. A
+customer whose contact ended without an answer may call again later (a redial: the same
+question as a new contact, or the same call again), unless the center has closed by then.
+These are the journey's last steps; :class:`~ccsim.engine.journey.Journey` inherits them, so
+every step reads the same per-contact state.
 """
 
 from __future__ import annotations

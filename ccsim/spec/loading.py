@@ -21,11 +21,12 @@ from pydantic import ValidationError
 
 from ..errors import ScenarioError, format_path
 from .checks import cross_checks
-from .limits import MAX_FILE_BYTES, interval_problems, measure, scan, size_problems
+from .limits import MAX_FILE_BYTES, measure, scan
 from .messages import Located, locate, pydantic_problems  # noqa: F401  (pydantic_problems: used by sweeps)
 from .overrides import apply_overrides
 from .partial import checks_despite
 from .scenario import Scenario
+from .size import interval_problems, size_problems
 from .yamltext import parse_yaml
 
 #: Problems listed for one file at most (the rest are counted).

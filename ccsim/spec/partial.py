@@ -33,9 +33,10 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import format_path
 from .checks import cross_checks
-from .limits import interval_problems, scan
+from .limits import scan
 from .messages import Located, literals, locate
 from .scenario import Scenario
+from .size import interval_problems
 
 MAX_ROUNDS = 8
 MAX_TRIES = 5  # repairs of one location
