@@ -222,3 +222,20 @@ def test_bank_calibration_inputs(bank, tmp_path):
     path = tmp_path / "bank_ps.yaml"
     write_calibration(result, path)
     assert yaml.safe_load(path.read_text())["intents"][0]["name"] == "PS"
+
+
+def test_a_pool_name_that_would_be_a_call_type_is_refused():
+    """Pools are named by their types joined with '-': agents serving A and B form pool 'A-B',
+    which cannot be told apart from a call type named 'A-B'."""
+    from ccsim.planning.calibrate_inputs import skill_sets
+    from ccsim.planning.calibrate_period import Period
+
+    rows = [{"date": pd.Timestamp("2024-01-07"), "arrival": 28_800.0 + 600 * k, "queue_entry": np.nan, "wait": 0.0,
+             "service_start": 28_800.0 + 600 * k, "service_end": 29_000.0 + 600 * k, "service_time": 200.0,
+             "outcome": "served", "agent": agent, "call_type": t}
+            for k, (agent, t) in enumerate([("X", "A"), ("X", "B"), ("Y", "A-B")])]
+    calls = pd.DataFrame(rows).astype({"agent": "string"})
+    period = Period(pd.Timestamp("2024-01-07"), pd.Timestamp("2024-01-07"))
+    assert skill_sets(calls, ["A", "B"], period) == {"X": "A-B"}  # Y serves none of these
+    with pytest.raises(ScenarioError, match="a call type of its own"):
+        skill_sets(calls, ["A", "B", "A-B"], period)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import ScenarioError
 from . import observed
 from .calibrate_period import Period
 from .survival import exponential_patience, patience_curve, patience_distribution, patience_summary
@@ -258,6 +259,10 @@ def skill_sets(calls: pd.DataFrame, types: Sequence[str], period: Period) -> dic
     out = {}
     for agent, row in skills.iterrows():
         mine = [t for t in sorted(types) if row.get(f"share_{t}", 0.0) >= SKILL_SHARE]
+        if len(mine) > 1 and "-".join(mine) in types:
+            raise ScenarioError([("--types", f"agent {agent} serves {' and '.join(mine)}, and '{'-'.join(mine)}' is "
+                                  "a call type of its own: pools are named by their types joined with '-'; model "
+                                  "these types in separate calibrations")])
         if mine:
             out[str(agent)] = "-".join(mine)
     return out
