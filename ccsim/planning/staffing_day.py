@@ -23,7 +23,7 @@ import numpy as np
 from ..analysis.erlang_staffing import evaluate_targets
 from .staffing_eval import Evaluation
 from .staffing_goals import Goal, Queueing, agents_at
-from .staffing_search import APPROACH_ROUNDS, PROOFS, Search, _minus
+from .staffing_search import APPROACH_ROUNDS, Search, _minus, prove_and_prune
 
 #: Worst values of each KPI (no steady state): nobody answered in time, everybody waits.
 _WORST = {"service_level": 0.0, "asa_seconds": 3600.0, "abandon_rate": 1.0, "p_wait": 1.0}
@@ -40,20 +40,7 @@ def search_day(run: Search, start: np.ndarray) -> tuple[np.ndarray, Evaluation]:
 
 def prove_day(run: Search, x: np.ndarray, e: Evaluation) -> tuple[np.ndarray, Evaluation, bool]:
     """Every single removal must make the day miss; one that does not is made, and the proof repeated."""
-    changed = False
-    for attempt in range(PROOFS):
-        run.checks = _prove(run, x, e)
-        run.proofs += 1
-        spare = [(c["row"], c["interval"]) for c in run.checks if not c["passed"]]
-        if not spare or attempt == PROOFS - 1:
-            break
-        run.locked[:] = True
-        for j, k in spare:
-            run.locked[j, k] = False
-        y, e = _prune(run, x, e)
-        changed = changed or bool((y != x).any())
-        x = y
-    run.locked[:] = False
+    x, e, changed = prove_and_prune(run, x, e, _prove, _prune)
     return run.prob.tie(x), e, changed
 
 

@@ -113,9 +113,17 @@ def prove_intervals(run: Search, x: np.ndarray, e: Evaluation) -> tuple[np.ndarr
 
     Returns the plan, its evaluation, and whether the proof changed the plan.
     """
+    return prove_and_prune(run, x, e, prove_minimal, prune)
+
+
+def prove_and_prune(run: Search, x: np.ndarray, e: Evaluation, prove: Any, prune_spare: Any
+                    ) -> tuple[np.ndarray, Evaluation, bool]:
+    """Up to PROOFS rounds: ``prove`` checks every single removal; the removals that keep the
+    targets met are made by ``prune_spare`` (everything else locked), and the proof is repeated.
+    Per interval and per day differ only in how they prove and prune."""
     changed = False
     for attempt in range(PROOFS):
-        run.checks = prove_minimal(run, x, e)
+        run.checks = prove(run, x, e)
         run.proofs += 1
         spare = [(c["row"], c["interval"]) for c in run.checks if not c["passed"]]
         if not spare or attempt == PROOFS - 1:  # the checks reported are those of the plan returned
@@ -123,7 +131,7 @@ def prove_intervals(run: Search, x: np.ndarray, e: Evaluation) -> tuple[np.ndarr
         run.locked[:] = True
         for j, k in spare:
             run.locked[j, k] = False
-        y, e = prune(run, x, e)
+        y, e = prune_spare(run, x, e)
         changed = changed or bool((y != x).any())
         x = y
     run.locked[:] = False
