@@ -202,6 +202,7 @@ def _end_pool(pool: ProcessPoolExecutor) -> None:
     """Abandon the unfinished tasks and end the workers now, without waiting for them."""
     # The pool has no public way to end its workers before Python 3.14 (terminate_workers).
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
@@ -211,6 +212,12 @@ def _end_pool(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():  # pragma: no cover - a worker stuck in uninterruptible code
             process.kill()
             process.join(_TERMINATE_SECONDS)
+    # Let the pool's manager thread see its workers gone and close its wake-up pipe now: left to
+    # wind down while Python exits, it could close that pipe just as the exit hook of
+    # concurrent.futures writes to it, printing "OSError: Bad file descriptor" after a Ctrl-C
+    # (a race in Python 3.11's _ThreadWakeup).
+    if manager is not None:
+        manager.join(_TERMINATE_SECONDS)
 
 
 def _from_future(index: int, future: Any) -> TaskOutcome:
